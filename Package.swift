@@ -1,0 +1,44 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Dependencies point one way: C shims → FolioGit / FolioS3 → FolioStore → FolioServer → folio.
+let package = Package(
+    name: "Folio",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "folio", targets: ["folio"]),
+        .library(name: "FolioStore", targets: ["FolioStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "FolioGit", dependencies: ["CGit2"]),
+        .target(name: "FolioS3", dependencies: ["CCurl", "CCrypto"]),
+        .target(
+            name: "FolioStore",
+            dependencies: [
+                "FolioGit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "folio",
+            dependencies: [
+                "FolioStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "FolioGitTests", dependencies: ["FolioGit"]),
+        .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3"]),
+        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit"]),
+        .testTarget(name: "folioTests", dependencies: ["FolioStore"]),
+    ]
+)

@@ -1,0 +1,36 @@
+#ifndef FOLIO_CGIT2_SHIM_H
+#define FOLIO_CGIT2_SHIM_H
+
+#include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+
+/* git_libgit2_opts is variadic, which Swift cannot call; each option the
+   project uses gets a typed wrapper here. */
+static inline int folio_git_opt_enable_fsync_gitdir(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
+}
+
+static inline int folio_git_opt_enable_strict_hash_verification(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
+}
+
+static inline int folio_git_opt_set_cache_max_size(ssize_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, bytes);
+}
+
+/* git_odb_writepack is a struct of function pointers; calling through it from
+   Swift is clumsy, so the three calls the project needs live here. */
+static inline int folio_git_writepack_append(git_odb_writepack *wp, const void *data, size_t size, git_indexer_progress *stats) {
+    return wp->append(wp, data, size, stats);
+}
+
+static inline int folio_git_writepack_commit(git_odb_writepack *wp, git_indexer_progress *stats) {
+    return wp->commit(wp, stats);
+}
+
+static inline void folio_git_writepack_free(git_odb_writepack *wp) {
+    wp->free(wp);
+}
+
+#endif

@@ -1,0 +1,216 @@
+import CGit2
+import Foundation
+
+/// One path to set or remove when building a new tree from an old one.
+public struct TreeChange: Sendable, Equatable {
+    /// The file's path, `/`-separated; intermediate trees are created or pruned as needed.
+    public var path: String
+    /// The new blob, or nil to remove the path.
+    public var blob: ObjectID?
+
+    /// Sets or removes `path`.
+    public init(path: String, blob: ObjectID?) {
+        self.path = path
+        self.blob = blob
+    }
+}
+
+/// A commit as read back from the repository.
+public struct CommitInfo: Sendable, Equatable {
+    /// The commit's id.
+    public var id: ObjectID
+    /// Its root tree.
+    public var tree: ObjectID
+    /// Its parents, first parent first.
+    public var parents: [ObjectID]
+    /// Who wrote the change.
+    public var author: Signature
+    /// Who recorded it.
+    public var committer: Signature
+    /// The full message, trailers included.
+    public var message: String
+    /// The message's trailers (`Key: value` lines at its end), in order.
+    public var trailers: [(key: String, value: String)]
+
+    /// The value of the first trailer named `key`.
+    public func trailer(_ key: String) -> String? {
+        trailers.first { $0.key.caseInsensitiveCompare(key) == .orderedSame }?.value
+    }
+
+    /// Compares everything but the trailer tuples by value.
+    public static func == (lhs: CommitInfo, rhs: CommitInfo) -> Bool {
+        lhs.id == rhs.id && lhs.tree == rhs.tree && lhs.parents == rhs.parents && lhs.author == rhs.author
+            && lhs.committer == rhs.committer && lhs.message == rhs.message
+            && lhs.trailers.map { "\($0.key)=\($0.value)" } == rhs.trailers.map { "\($0.key)=\($0.value)" }
+    }
+}
+
+/// How one path changed between a commit and its first parent.
+public struct PathChange: Sendable, Equatable {
+    /// The file's path.
+    public var path: String
+    /// The blob before (nil when the path was added).
+    public var oldBlob: ObjectID?
+    /// The blob after (nil when the path was removed).
+    public var newBlob: ObjectID?
+}
+
+extension Repository {
+    /// The id of the empty tree, written if needed: the baseline for a repository's first commit.
+    public func emptyTree() throws -> ObjectID {
+        var builder: OpaquePointer?
+        try check(git_treebuilder_new(&builder, handle, nil), "git_treebuilder_new")
+        defer { git_treebuilder_free(builder) }
+        var oid = git_oid()
+        try check(git_treebuilder_write(&oid, builder), "git_treebuilder_write")
+        return ObjectID(oid)
+    }
+
+    /// Writes the tree that results from applying `changes` to `base` (nil: the empty tree).
+    public func updatedTree(base: ObjectID?, changes: [TreeChange]) throws -> ObjectID {
+        let baseID = try base ?? emptyTree()
+        var baseOID = baseID.oid
+        var tree: OpaquePointer?
+        try check(git_tree_lookup(&tree, handle, &baseOID), "git_tree_lookup")
+        defer { git_tree_free(tree) }
+        // git_tree_update keeps borrowed C strings, so the paths are copied into memory that lives
+        // until git_tree_create_updated returns.
+        let paths = changes.map { strdup($0.path) }
+        defer { paths.forEach { free($0) } }
+        var updates = changes.enumerated().map { index, change -> git_tree_update in
+            var update = git_tree_update()
+            update.path = UnsafePointer(paths[index])
+            if let blob = change.blob {
+                update.action = GIT_TREE_UPDATE_UPSERT
+                update.id = blob.oid
+                update.filemode = GIT_FILEMODE_BLOB
+            } else {
+                update.action = GIT_TREE_UPDATE_REMOVE
+            }
+            return update
+        }
+        var out = git_oid()
+        try check(git_tree_create_updated(&out, handle, tree, updates.count, &updates), "git_tree_create_updated")
+        return ObjectID(out)
+    }
+
+    /// Writes a commit object without moving any reference; the caller publishes it with `updateReference`.
+    public func createCommit(tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature, message: String) throws -> ObjectID {
+        var treeOID = tree.oid
+        var treeObject: OpaquePointer?
+        try check(git_tree_lookup(&treeObject, handle, &treeOID), "git_tree_lookup")
+        defer { git_tree_free(treeObject) }
+        var parentObjects: [OpaquePointer?] = []
+        defer { parentObjects.forEach { git_commit_free($0) } }
+        for parent in parents {
+            var oid = parent.oid
+            var object: OpaquePointer?
+            try check(git_commit_lookup(&object, handle, &oid), "git_commit_lookup")
+            parentObjects.append(object)
+        }
+        var out = git_oid()
+        _ = try author.withGitSignature { authorSignature in
+            try committer.withGitSignature { committerSignature in
+                try check(
+                    git_commit_create(&out, handle, nil, authorSignature, committerSignature, "UTF-8", message, treeObject, parentObjects.count, &parentObjects),
+                    "git_commit_create")
+            }
+        }
+        return ObjectID(out)
+    }
+
+    /// Reads a commit's header, message and trailers.
+    public func commit(_ id: ObjectID) throws -> CommitInfo {
+        var oid = id.oid
+        var commit: OpaquePointer?
+        try check(git_commit_lookup(&commit, handle, &oid), "git_commit_lookup")
+        defer { git_commit_free(commit) }
+        let parentCount = git_commit_parentcount(commit)
+        let parents = (0..<parentCount).map { ObjectID(git_commit_parent_id(commit, $0)) }
+        let message = git_commit_message(commit).map { String(cString: $0) } ?? ""
+        return CommitInfo(
+            id: id,
+            tree: ObjectID(git_commit_tree_id(commit)),
+            parents: parents,
+            author: Signature(git_commit_author(commit)),
+            committer: Signature(git_commit_committer(commit)),
+            message: message,
+            trailers: try Repository.trailers(of: message))
+    }
+
+    /// The `Key: value` trailers at the end of a commit message.
+    public static func trailers(of message: String) throws -> [(key: String, value: String)] {
+        _ = Libgit2.ready
+        var array = git_message_trailer_array()
+        try check(git_message_trailers(&array, message), "git_message_trailers")
+        defer { git_message_trailer_array_free(&array) }
+        return (0..<array.count).map { index in
+            let trailer = array.trailers[index]
+            return (String(cString: trailer.key), String(cString: trailer.value))
+        }
+    }
+
+    /// The files a commit changed relative to its first parent (all its files for a root commit).
+    public func changes(in id: ObjectID) throws -> [PathChange] {
+        let info = try commit(id)
+        return try changes(from: info.parents.first.map { try treeID(ofCommit: $0) }, to: info.tree)
+    }
+
+    /// The files that differ between two trees (nil: the empty tree).
+    public func changes(from oldTree: ObjectID?, to newTree: ObjectID) throws -> [PathChange] {
+        var oldObject: OpaquePointer?
+        if let oldTree {
+            var oid = oldTree.oid
+            try check(git_tree_lookup(&oldObject, handle, &oid), "git_tree_lookup")
+        }
+        defer { if oldObject != nil { git_tree_free(oldObject) } }
+        var newOID = newTree.oid
+        var newObject: OpaquePointer?
+        try check(git_tree_lookup(&newObject, handle, &newOID), "git_tree_lookup")
+        defer { git_tree_free(newObject) }
+        var diff: OpaquePointer?
+        try check(git_diff_tree_to_tree(&diff, handle, oldObject, newObject, nil), "git_diff_tree_to_tree")
+        defer { git_diff_free(diff) }
+        var result: [PathChange] = []
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
+            switch delta.status {
+            case GIT_DELTA_ADDED:
+                result.append(PathChange(path: String(cString: delta.new_file.path), oldBlob: nil, newBlob: ObjectID(delta.new_file.id)))
+            case GIT_DELTA_DELETED:
+                result.append(PathChange(path: String(cString: delta.old_file.path), oldBlob: ObjectID(delta.old_file.id), newBlob: nil))
+            case GIT_DELTA_MODIFIED, GIT_DELTA_TYPECHANGE:
+                result.append(PathChange(path: String(cString: delta.new_file.path), oldBlob: ObjectID(delta.old_file.id), newBlob: ObjectID(delta.new_file.id)))
+            default:
+                continue
+            }
+        }
+        return result
+    }
+
+    /// The first-parent chain from `tip` back to (not including) `stop`, oldest first.
+    ///
+    /// With `stop` nil the whole chain down to the root commit is returned.
+    public func firstParentChain(from tip: ObjectID, stoppingAt stop: ObjectID?) throws -> [ObjectID] {
+        var walker: OpaquePointer?
+        try check(git_revwalk_new(&walker, handle), "git_revwalk_new")
+        defer { git_revwalk_free(walker) }
+        try check(git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue), "git_revwalk_sorting")
+        try check(git_revwalk_simplify_first_parent(walker), "git_revwalk_simplify_first_parent")
+        var tipOID = tip.oid
+        try check(git_revwalk_push(walker, &tipOID), "git_revwalk_push")
+        if let stop {
+            var stopOID = stop.oid
+            try check(git_revwalk_hide(walker, &stopOID), "git_revwalk_hide")
+        }
+        var ids: [ObjectID] = []
+        var oid = git_oid()
+        while true {
+            let result = git_revwalk_next(&oid, walker)
+            if result == GIT_ITEROVER.rawValue { break }
+            try check(result, "git_revwalk_next")
+            ids.append(ObjectID(oid))
+        }
+        return ids
+    }
+}

@@ -1,0 +1,254 @@
+import FolioGit
+import Foundation
+import Logging
+
+/// The one writer of a repository in this process.
+///
+/// Saves are queued; a dedicated thread takes everything waiting (up to `maxBatch`), builds one commit per
+/// save as a chain on the branch tip, writes all their objects as one fsynced pack, moves the branch once
+/// with a compare-and-swap, records the commits in the catalog in one transaction, and only then answers
+/// each waiter. A lone save goes straight through; saves that arrive while a write is in flight share the
+/// next one (group commit), which is where throughput comes from — never from skipping fsync.
+///
+/// Across processes the compare-and-swap decides: the loser rebuilds its batch on the new tip (re-checking
+/// no-ops and merges against it) and tries again.
+final class CommitQueue: @unchecked Sendable {
+    private typealias Waiter = CheckedContinuation<SaveResult, any Error>
+
+    private let repository: Repository
+    private let catalog: any Catalog
+    private let configuration: StoreConfiguration
+    private let logger: Logger
+    private let onCommit: @Sendable () -> Void
+    private let condition = NSCondition()
+    private var pending: [(request: WriteRequest, waiter: Waiter)] = []
+    private var stopping = false
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(repositoryPath: String, catalog: any Catalog, configuration: StoreConfiguration, logger: Logger, onCommit: @escaping @Sendable () -> Void) throws {
+        self.repository = try Repository.open(at: repositoryPath)
+        self.catalog = catalog
+        self.configuration = configuration
+        self.logger = logger
+        self.onCommit = onCommit
+        if configuration.packedWrites { try repository.beginBatch() }
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "folio-commit-writer"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Queues a change and waits until it is durable in git and recorded in the catalog.
+    func submit(_ request: WriteRequest) async throws -> SaveResult {
+        try await withCheckedThrowingContinuation { (waiter: Waiter) in
+            condition.lock()
+            if stopping {
+                condition.unlock()
+                waiter.resume(throwing: StoreError(.unavailable, "the store is shutting down"))
+                return
+            }
+            pending.append((request, waiter))
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Finishes the writes already queued, refuses new ones, and stops the writer thread.
+    func shutdown() {
+        condition.lock()
+        let wasRunning = !stopping
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        if wasRunning { finished.wait() }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !stopping { condition.wait() }
+            if pending.isEmpty && stopping {
+                condition.unlock()
+                finished.signal()
+                return
+            }
+            let count = min(pending.count, max(configuration.maxBatch, 1))
+            let batch = Array(pending.prefix(count))
+            pending.removeFirst(count)
+            condition.unlock()
+            write(batch)
+        }
+    }
+
+    private func write(_ batch: [(request: WriteRequest, waiter: Waiter)]) {
+        do {
+            let outcomes = try commitWithRetry(batch.map(\.request))
+            for (index, item) in batch.enumerated() {
+                switch outcomes[index] {
+                case .success(let result): item.waiter.resume(returning: result)
+                case .failure(let error): item.waiter.resume(throwing: error)
+                }
+            }
+            onCommit()
+        } catch {
+            logger.error("commit batch failed", metadata: ["error": "\(error)", "size": "\(batch.count)"])
+            let storeError = error as? StoreError ?? StoreError(.unavailable, "could not write to the repository: \(error)", cause: error)
+            for item in batch { item.waiter.resume(throwing: storeError) }
+        }
+    }
+
+    /// Builds, writes and publishes the batch, rebuilding it on the new tip whenever another writer wins.
+    private func commitWithRetry(_ requests: [WriteRequest]) throws -> [Result<SaveResult, StoreError>] {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let tip = try repository.resolveReference(configuration.branchReference)
+            let built = try build(requests, on: tip)
+            guard let newTip = built.newTip else {
+                // Nothing to commit (no-ops and refusals only); the catalog may still lag other writers.
+                if let tip { try Ingest.catchUp(repository: repository, catalog: catalog, to: tip) }
+                return try finish(built.outcomes)
+            }
+            do {
+                // A cheap look before the fsync: if the branch already moved, rebuild without writing a pack.
+                guard try repository.resolveReference(configuration.branchReference) == tip else {
+                    throw GitError(code: .modified, function: "resolveReference", message: "branch moved")
+                }
+                try repository.flushBatch()
+                try repository.updateReference(configuration.branchReference, to: newTip, expected: tip, logMessage: "folio: \(built.records.count) commit(s)")
+            } catch let error as GitError where [.modified, .locked, .exists].contains(error.code) && attempt < 200 {
+                try repository.discardBatch()
+                try repository.refreshObjects()
+                // Jitter so competing processes do not retry in lockstep.
+                usleep(UInt32.random(in: 200...(2_000 * UInt32(min(attempt, 10)))))
+                continue
+            }
+            Failpoint.afterRef.hit()
+            let known = Dictionary(uniqueKeysWithValues: built.records.map { ($0.commit, $0) })
+            try Ingest.catchUp(repository: repository, catalog: catalog, to: newTip, known: known)
+            Failpoint.afterCatalog.hit()
+            return try finish(built.outcomes)
+        }
+    }
+
+    private enum Outcome {
+        case committed(key: FileKey, commit: ObjectID, action: Action, merged: Bool, created: Bool)
+        case unchanged(key: FileKey)
+        case failed(StoreError)
+        case conflict(key: FileKey, content: String, metadata: [String: JSONValue], text: String)
+    }
+
+    private struct Built {
+        var newTip: ObjectID?
+        var records: [CommitRecord] = []
+        var outcomes: [Outcome] = []
+    }
+
+    /// Applies the requests in order on top of `tip`, one commit each, without moving the branch.
+    private func build(_ requests: [WriteRequest], on tip: ObjectID?) throws -> Built {
+        var built = Built()
+        var parent = tip
+        var tree = try tip.map { try repository.treeID(ofCommit: $0) }
+        var current: [String: ObjectID?] = [:]
+        let committer = Signature(name: configuration.committerName, email: configuration.committerEmail)
+
+        func currentBlob(_ key: FileKey) throws -> ObjectID? {
+            if let known = current[key.path] { return known }
+            guard let parent else { return nil }
+            return try repository.blobID(at: key.path, inCommit: parent)
+        }
+
+        for request in requests {
+            let key = request.key
+            let existing = try currentBlob(key)
+            var action: Action
+            var blob: ObjectID?
+            var size = 0
+            var metadataText: String?
+            var merged = false
+
+            switch request.kind {
+            case .delete:
+                guard existing != nil else {
+                    built.outcomes.append(.failed(StoreError(.notFound, "\(key.path) does not exist")))
+                    continue
+                }
+                action = .delete
+            case .put(var content, var metadata, let baseCommit, let restoring):
+                if let baseCommit {
+                    let baseBlob = try repository.blobID(at: key.path, inCommit: baseCommit)
+                    if baseBlob != existing {
+                        let currentEnvelope = try existing.map { try Envelope.decode(repository.readBlob($0)) }
+                        let baseEnvelope = try baseBlob.map { try Envelope.decode(repository.readBlob($0)) }
+                        let merge = try FileMerge.merge(
+                            base: baseEnvelope?.content ?? "", ours: currentEnvelope?.content ?? "", theirs: content)
+                        guard merge.isClean, currentEnvelope != nil else {
+                            built.outcomes.append(.conflict(
+                                key: key, content: currentEnvelope?.content ?? "", metadata: currentEnvelope?.metadata ?? [:],
+                                text: currentEnvelope == nil ? "the file was deleted after \(baseCommit.short)" : merge.text))
+                            continue
+                        }
+                        content = merge.text
+                        merged = true
+                        // Metadata keys the saver did not touch keep the newer version's values.
+                        if let currentMetadata = currentEnvelope?.metadata {
+                            let baseMetadata = baseEnvelope?.metadata ?? [:]
+                            for (name, value) in currentMetadata where metadata[name] == baseMetadata[name] {
+                                metadata[name] = value
+                            }
+                        }
+                    }
+                }
+                metadata["updated_by"] = .string(request.author.name)
+                let envelope = Envelope(content: content, metadata: metadata, type: key.fileType.rawValue)
+                let bytes = envelope.encoded()
+                let id = try Repository.hashBlob(bytes)
+                if id == existing {
+                    built.outcomes.append(.unchanged(key: key))
+                    continue
+                }
+                blob = try repository.writeBlob(bytes)
+                size = bytes.count
+                metadataText = JSONValue.object(envelope.metadata).canonicalText
+                action = restoring ? .restore : (existing == nil ? .create : .update)
+            }
+
+            let newTree = try repository.updatedTree(base: tree, changes: [TreeChange(path: key.path, blob: blob)])
+            let message = CommitMessage.compose(action: action, key: key, userMessage: request.userMessage)
+            let author = Signature(name: request.author.name, email: request.author.email, time: committer.time)
+            let commit = try repository.createCommit(
+                tree: newTree, parents: parent.map { [$0] } ?? [], author: author, committer: committer, message: message)
+            built.records.append(CommitRecord(
+                commit: commit, author: author.name, committedAt: committer.time,
+                message: CommitMessage.userMessage(of: message, trailers: try Repository.trailers(of: message)),
+                changes: [CommitRecord.Change(key: key, action: action, blob: blob, size: size, metadata: metadataText)]))
+            built.outcomes.append(.committed(key: key, commit: commit, action: action, merged: merged, created: existing == nil && blob != nil))
+            parent = commit
+            tree = newTree
+            current[key.path] = .some(blob)
+        }
+        built.newTip = parent == tip ? nil : parent
+        return built
+    }
+
+    /// Turns outcomes into answers; no-ops and conflicts report the file's commit as the catalog now has it.
+    private func finish(_ outcomes: [Outcome]) throws -> [Result<SaveResult, StoreError>] {
+        try outcomes.map { outcome in
+            switch outcome {
+            case .committed(let key, let commit, let action, let merged, let created):
+                return .success(SaveResult(fileKey: key.path, commit: commit.hex, changed: true, merged: merged, created: created, action: action))
+            case .unchanged(let key):
+                let commit = try catalog.document(key)?.commit ?? ""
+                return .success(SaveResult(fileKey: key.path, commit: commit, changed: false, merged: false, created: false, action: nil))
+            case .failed(let error):
+                return .failure(error)
+            case .conflict(let key, let content, let metadata, let text):
+                let commit = try catalog.document(key)?.commit
+                return .failure(StoreError(
+                    .conflict, "\(key.path) changed since the base commit and the edits overlap; merge them and save again",
+                    conflict: StoreError.Conflict(currentCommit: commit, currentContent: content, currentMetadata: .object(metadata), conflictText: text)))
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// The local mirror: `{MEDIA_ROOT}/projects/{file_key}`, the old system's layout.
+///
+/// Each write goes to a temporary file in the same folder, is fsynced, then renamed over the old one (and
+/// the folder fsynced), so a reader sees the old or the new version, never half of one, even after a crash.
+public struct LocalMirror: Mirror {
+    /// `{MEDIA_ROOT}/projects`.
+    public let root: URL
+
+    /// A mirror under `mediaRoot/projects`.
+    public init(mediaRoot: String) {
+        self.root = URL(fileURLWithPath: mediaRoot).appendingPathComponent("projects")
+    }
+
+    public var description: String { "local \(root.path)" }
+
+    /// The file's path in the mirror.
+    public func url(for key: FileKey) -> URL { root.appendingPathComponent(key.path) }
+
+    public func put(_ key: FileKey, envelope: Data, commit: String, author: String) throws {
+        let target = url(for: key)
+        let folder = target.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let temporary = folder.appendingPathComponent(".\(key.name).json.\(UUID().uuidString).tmp")
+        try writeDurably(envelope, to: temporary.path)
+        guard rename(temporary.path, target.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw StoreError(.unavailable, "cannot publish \(key.path) in the local mirror: rename: \(reason)")
+        }
+        try syncFolder(folder.path)
+    }
+
+    public func remove(_ key: FileKey) throws {
+        let target = url(for: key)
+        if unlink(target.path) != 0 && errno != ENOENT {
+            throw StoreError(.unavailable, "cannot remove \(key.path) from the local mirror: \(String(cString: strerror(errno)))")
+        }
+        try? syncFolder(target.deletingLastPathComponent().path)
+    }
+
+    public func read(_ key: FileKey) throws -> Data? {
+        let target = url(for: key)
+        guard FileManager.default.fileExists(atPath: target.path) else { return nil }
+        return try Data(contentsOf: target)
+    }
+
+    public func check() throws {
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        guard access(root.path, W_OK) == 0 else {
+            throw StoreError(.unavailable, "the local mirror folder \(root.path) is not writable")
+        }
+    }
+
+    private func writeDurably(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError(.unavailable, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    unlink(path)
+                    throw StoreError(.unavailable, "cannot write \(path): \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+        }
+        guard fsync(fd) == 0 else {
+            unlink(path)
+            throw StoreError(.unavailable, "cannot fsync \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func syncFolder(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        _ = fsync(fd)
+    }
+}

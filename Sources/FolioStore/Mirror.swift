@@ -1,0 +1,16 @@
+import Foundation
+
+/// Where the current version of each file is published for other readers: a local folder or S3.
+/// The mirror is derived from git and can be rebuilt (`folio mirror sync`).
+public protocol Mirror: Sendable {
+    /// A short description for logs and status, e.g. `local ./data/media/projects`.
+    var description: String { get }
+    /// Publishes `envelope` as the current version of `key`.
+    func put(_ key: FileKey, envelope: Data, commit: String, author: String) throws
+    /// Removes `key`; removing an absent key is not an error.
+    func remove(_ key: FileKey) throws
+    /// The published bytes of `key`, or nil when there are none.
+    func read(_ key: FileKey) throws -> Data?
+    /// Throws a clear error when the mirror cannot be written (for readiness checks and start-up).
+    func check() throws
+}

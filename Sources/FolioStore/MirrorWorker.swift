@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+
+/// Drains the mirror outbox: for each queued file, publishes its current version (or removes it) and
+/// clears the row. Only the tip matters, so a file saved ten times while the mirror was down is written
+/// once. Failures stay queued with exponential backoff and the last error, for `folio mirror status`.
+final class MirrorWorker: @unchecked Sendable {
+    private let catalog: any Catalog
+    private let mirror: any Mirror
+    private let readers: ReaderPool
+    private let logger: Logger
+    private let condition = NSCondition()
+    private var wake = false
+    private var stopping = false
+    private var running = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(catalog: any Catalog, mirror: any Mirror, readers: ReaderPool, logger: Logger) {
+        self.catalog = catalog
+        self.mirror = mirror
+        self.readers = readers
+        self.logger = logger
+    }
+
+    /// Starts the background thread that drains after every commit and retries failures when due.
+    func start() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !running else { return }
+        running = true
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "folio-mirror"
+        thread.start()
+    }
+
+    /// Wakes the worker (called after each commit).
+    func signal() {
+        condition.lock()
+        wake = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Stops the background thread after its current pass.
+    func stop() {
+        condition.lock()
+        let wasRunning = running
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        if wasRunning { finished.wait() }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            if !wake && !stopping { _ = condition.wait(until: Date().addingTimeInterval(1)) }
+            wake = false
+            let stop = stopping
+            condition.unlock()
+            if stop { finished.signal(); return }
+            _ = drain()
+        }
+    }
+
+    /// Processes every row that is due now; returns how many were mirrored and how many failed.
+    @discardableResult
+    func drain(now: Date = Date(), progress: ((Int, Int) -> Void)? = nil) -> (mirrored: Int, failed: Int) {
+        var mirrored = 0, failed = 0
+        var seen = Set<String>()
+        while true {
+            let due: [OutboxEntry]
+            do {
+                due = try catalog.outboxDue(now: now, limit: 256).filter { !seen.contains($0.fileKey + $0.commit) }
+            } catch {
+                logger.error("mirror outbox unreadable", metadata: ["error": "\(error)"])
+                return (mirrored, failed + 1)
+            }
+            if due.isEmpty { return (mirrored, failed) }
+            for entry in due {
+                seen.insert(entry.fileKey + entry.commit)
+                if process(entry) { mirrored += 1 } else { failed += 1 }
+                progress?(mirrored + failed, mirrored + failed + due.count)
+            }
+        }
+    }
+
+    private func process(_ entry: OutboxEntry) -> Bool {
+        do {
+            let key = try FileKey(parsing: entry.fileKey)
+            let document = try catalog.document(key)
+            if let document, document.deletedAt == nil, let blob = document.blob, let commit = document.commit {
+                let data = try readers.withRepository { try $0.readBlob(ObjectIDText.parse(blob)) }
+                try mirror.put(key, envelope: data, commit: commit, author: document.updatedBy ?? "")
+            } else {
+                try mirror.remove(key)
+            }
+            try catalog.outboxCompleted(entry.fileKey, commit: entry.commit)
+            return true
+        } catch {
+            // Exponential backoff with jitter, capped at five minutes.
+            let delay = min(300, pow(2, Double(min(entry.attempts, 10)))) * Double.random(in: 0.5...1.0)
+            logger.warning("mirror write failed", metadata: ["key": "\(entry.fileKey)", "error": "\(error)", "retry_in_s": "\(Int(delay))"])
+            try? catalog.outboxFailed(entry.fileKey, commit: entry.commit, error: "\(error)", nextAttemptAt: Date().addingTimeInterval(delay))
+            return false
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import FolioGit
+import Foundation
+import GRDB
+
+/// The embedded catalog: one SQLite file in WAL mode, so readers never wait for the writer.
+///
+/// `synchronous = NORMAL` is enough here: git is fsynced before the catalog is written, and a catalog
+/// transaction lost to power failure is re-derived from git on the next open.
+public final class SQLiteCatalog: Catalog {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the catalog at `path` and applies pending migrations.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.unavailable, "cannot open the catalog at \(path): \(error)", cause: error)
+        }
+        try migrate()
+    }
+
+    public func migrate() throws {
+        var migrator = DatabaseMigrator()
+        for migration in CatalogSchema.migrations {
+            migrator.registerMigration(migration.name) { db in
+                for statement in migration.statements { try db.execute(sql: statement) }
+            }
+        }
+        try wrap { try migrator.migrate(pool) }
+    }
+
+    public func ingestedTip() throws -> String? {
+        try wrap { try pool.read { db in try String.fetchOne(db, sql: CatalogSchema.selectState, arguments: [CatalogSchema.ingestedTipName]) } }
+    }
+
+    public func apply(_ records: [CommitRecord], newTip: String, expectedTip: String?, now: Date) throws -> Bool {
+        try wrap {
+            try pool.writeWithoutTransaction { db in
+                var applied = false
+                // IMMEDIATE takes the write lock before the tip is read, so two processes cannot both see
+                // the same tip and both append (a deferred transaction would fail to upgrade instead).
+                try db.inTransaction(.immediate) {
+                    let tip = try String.fetchOne(db, sql: CatalogSchema.selectState, arguments: [CatalogSchema.ingestedTipName])
+                    guard tip == expectedTip else { return .rollback }
+                    let nowMillis = Int64(now.timeIntervalSince1970 * 1000)
+                    for record in records {
+                        let time = Int64(record.committedAt.timeIntervalSince1970)
+                        for change in record.changes {
+                            let key = change.key
+                            let seq = try Int64.fetchOne(db, sql: CatalogSchema.nextSeq, arguments: [key.path]) ?? 1
+                            try db.execute(sql: CatalogSchema.insertRevision, arguments: [
+                                key.path, seq, record.commit.hex, change.blob?.hex, change.action.rawValue,
+                                record.author, time, record.message, change.size,
+                            ])
+                            if change.action == .delete {
+                                try db.execute(sql: CatalogSchema.upsertDeletedDocument, arguments: [
+                                    key.path, key.projectID, key.fileType.rawValue, key.name, record.commit.hex,
+                                    record.author, time, time,
+                                ])
+                            } else {
+                                try db.execute(sql: CatalogSchema.upsertLiveDocument, arguments: [
+                                    key.path, key.projectID, key.fileType.rawValue, key.name, record.commit.hex,
+                                    change.blob?.hex, change.size, record.author, time, change.metadata,
+                                ])
+                            }
+                            try db.execute(sql: CatalogSchema.upsertOutbox, arguments: [key.path, record.commit.hex, nowMillis])
+                        }
+                    }
+                    try db.execute(sql: CatalogSchema.upsertState, arguments: [CatalogSchema.ingestedTipName, newTip])
+                    applied = true
+                    return .commit
+                }
+                return applied
+            }
+        }
+    }
+
+    public func document(_ key: FileKey) throws -> DocumentRecord? {
+        try wrap { try pool.read { db in try Row.fetchOne(db, sql: CatalogSchema.selectDocument, arguments: [key.path]).flatMap(Self.document) } }
+    }
+
+    public func documents(projectID: String, type: FileType?) throws -> [DocumentRecord] {
+        try wrap {
+            try pool.read { db in
+                let rows = if let type {
+                    try Row.fetchAll(db, sql: CatalogSchema.selectProjectDocumentsOfType, arguments: [projectID, type.rawValue])
+                } else {
+                    try Row.fetchAll(db, sql: CatalogSchema.selectProjectDocuments, arguments: [projectID])
+                }
+                return rows.compactMap(Self.document)
+            }
+        }
+    }
+
+    public func documentCount() throws -> Int {
+        try wrap { try pool.read { db in try Int.fetchOne(db, sql: CatalogSchema.countLiveDocuments) ?? 0 } }
+    }
+
+    public func revisions(_ key: FileKey, limit: Int, beforeSeq: Int?) throws -> [Revision] {
+        try wrap {
+            try pool.read { db in
+                let rows = if let beforeSeq {
+                    try Row.fetchAll(db, sql: CatalogSchema.selectRevisionsBefore, arguments: [key.path, beforeSeq, limit])
+                } else {
+                    try Row.fetchAll(db, sql: CatalogSchema.selectRevisions, arguments: [key.path, limit])
+                }
+                return rows.map(Self.revision)
+            }
+        }
+    }
+
+    public func revision(_ key: FileKey, commit: String) throws -> Revision? {
+        try wrap { try pool.read { db in try Row.fetchOne(db, sql: CatalogSchema.selectRevisionByCommit, arguments: [commit, key.path]).map(Self.revision) } }
+    }
+
+    public func outboxDue(now: Date, limit: Int) throws -> [OutboxEntry] {
+        try wrap {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: CatalogSchema.selectOutboxDue, arguments: [Int64(now.timeIntervalSince1970 * 1000), limit]).map(Self.outbox)
+            }
+        }
+    }
+
+    public func outboxAll() throws -> [OutboxEntry] {
+        try wrap { try pool.read { db in try Row.fetchAll(db, sql: CatalogSchema.selectOutboxAll).map(Self.outbox) } }
+    }
+
+    public func outboxCompleted(_ key: String, commit: String) throws {
+        try wrap { try pool.write { db in try db.execute(sql: CatalogSchema.deleteOutbox, arguments: [key, commit]) } }
+    }
+
+    public func outboxFailed(_ key: String, commit: String, error: String, nextAttemptAt: Date) throws {
+        try wrap {
+            try pool.write { db in
+                try db.execute(sql: CatalogSchema.failOutbox, arguments: [error, Int64(nextAttemptAt.timeIntervalSince1970 * 1000), key, commit])
+            }
+        }
+    }
+
+    public func enqueueMirror(_ key: String, commit: String, now: Date) throws {
+        try wrap {
+            try pool.write { db in
+                try db.execute(sql: CatalogSchema.upsertOutbox, arguments: [key, commit, Int64(now.timeIntervalSince1970 * 1000)])
+            }
+        }
+    }
+
+    public func insertLegacy(_ key: FileKey, content: String, metadata: String?, updatedBy: String?, updatedAt: Date?) throws {
+        try wrap {
+            try pool.write { db in
+                try db.execute(sql: CatalogSchema.insertLegacy, arguments: [
+                    key.path, key.projectID, key.fileType.rawValue, key.name, content.utf8.count, updatedBy,
+                    updatedAt.map { Int64($0.timeIntervalSince1970) }, content, metadata,
+                ])
+            }
+        }
+    }
+
+    public func resetDerivedState() throws {
+        try wrap {
+            try pool.write { db in
+                for statement in CatalogSchema.resetStatements { try db.execute(sql: statement) }
+            }
+        }
+    }
+
+    /// Turns GRDB's errors into `StoreError` so callers see one error type.
+    private func wrap<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.unavailable, "catalog error: \(error)", cause: error)
+        }
+    }
+
+    private static func date(_ value: Int64?) -> Date? {
+        value.map { Date(timeIntervalSince1970: TimeInterval($0)) }
+    }
+
+    private static func document(_ row: Row) -> DocumentRecord? {
+        guard let type = FileType(rawValue: row["file_type"]),
+              let key = try? FileKey(projectID: row["project_id"], fileType: type, name: row["name"]) else { return nil }
+        return DocumentRecord(
+            key: key, commit: row["commit_id"], blob: row["blob_id"], size: row["size"], updatedBy: row["updated_by"],
+            updatedAt: date(row["updated_at"]), deletedAt: date(row["deleted_at"]), legacyContent: row["legacy_content"],
+            metadata: row["metadata"])
+    }
+
+    private static func revision(_ row: Row) -> Revision {
+        Revision(
+            fileKey: row["file_key"], seq: row["seq"], commit: row["commit_id"], blob: row["blob_id"],
+            action: Action(rawValue: row["action"]) ?? .update, author: row["author"],
+            committedAt: date(row["committed_at"]) ?? Date(timeIntervalSince1970: 0), message: row["message"], size: row["size"])
+    }
+
+    private static func outbox(_ row: Row) -> OutboxEntry {
+        OutboxEntry(
+            fileKey: row["file_key"], commit: row["commit_id"], attempts: row["attempts"],
+            nextAttemptAt: Date(timeIntervalSince1970: TimeInterval(row["next_attempt_at"] as Int64) / 1000), lastError: row["last_error"])
+    }
+}
