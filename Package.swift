@@ -36,9 +36,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "FolioGitTests", dependencies: ["FolioGit"]),
+        // Helpers the test targets share: temp folders, running `git` and the `folio` binary.
+        .target(name: "FolioTestSupport", path: "Tests/FolioTestSupport"),
+        .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioTestSupport"]),
         .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3"]),
-        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit"]),
-        .testTarget(name: "folioTests", dependencies: ["FolioStore"]),
+        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioTestSupport"]),
+        .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioTestSupport"]),
     ]
 )

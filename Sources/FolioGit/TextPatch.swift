@@ -40,7 +40,7 @@ public struct TextPatch: Sendable, Equatable {
     /// The hunks, for JSON output.
     public var hunks: [Hunk]
 
-    /// Diffs `old` against `new`, labelling both sides with `path` as git does (`a/path`, `b/path`).
+    /// Diffs `old` against `new`, labelling both sides with `path` (libgit2 adds the `a/` and `b/` prefixes).
     public static func between(_ old: String, _ new: String, path: String, contextLines: Int = 3) throws -> TextPatch {
         _ = Libgit2.ready
         var options = git_diff_options()
@@ -52,7 +52,7 @@ public struct TextPatch: Sendable, Equatable {
         let oldBytes = Array(old.utf8)
         let newBytes = Array(new.utf8)
         try check(
-            git_patch_from_buffers(&patch, oldBytes, oldBytes.count, "a/" + path, newBytes, newBytes.count, "b/" + path, &options),
+            git_patch_from_buffers(&patch, oldBytes, oldBytes.count, path, newBytes, newBytes.count, path, &options),
             "git_patch_from_buffers")
         defer { git_patch_free(patch) }
 

@@ -54,7 +54,7 @@ enum TestEnvironment {
         process.environment = environment.merging(extra) { $1 }
         // stderr goes to a file so a chatty child can never block on a full pipe.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("folio-s3-test-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorFile) }
         let errorHandle = try FileHandle(forWritingTo: errorFile)
         defer { try? errorHandle.close() }

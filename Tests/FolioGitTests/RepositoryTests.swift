@@ -1,0 +1,104 @@
+import FolioGit
+import FolioTestSupport
+import Foundation
+import Testing
+
+@Suite struct RepositoryTests {
+    let folder = TemporaryDirectory("git")
+    var repoPath: String { folder.child("repo.git") }
+
+    let alice = Signature(name: "alice", email: "alice@users.folio.invalid")
+    let service = Signature(name: "Folio", email: "folio@folio.invalid")
+
+    /// Commits `files` (path → text; nil removes) on top of `main` and moves the branch.
+    func commit(_ repository: Repository, _ files: [String: String?], author: Signature, message: String) throws -> ObjectID {
+        let tip = try repository.resolveReference("refs/heads/main")
+        var changes: [TreeChange] = []
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
+            changes.append(TreeChange(path: path, blob: try text.map { try repository.writeBlob(Data($0.utf8)) }))
+        }
+        let tree = try repository.updatedTree(base: try tip.map { try repository.treeID(ofCommit: $0) }, changes: changes)
+        let id = try repository.createCommit(tree: tree, parents: tip.map { [$0] } ?? [], author: author, committer: service, message: message)
+        try repository.flushBatch()
+        try repository.updateReference("refs/heads/main", to: id, expected: tip, logMessage: "test")
+        return id
+    }
+
+    @Test func createsABareRepositoryWhoseHeadIsMain() throws {
+        _ = try Repository.openOrCreateBare(at: repoPath)
+        #expect(try git("-C", repoPath, "rev-parse", "--is-bare-repository").trimmingCharacters(in: .whitespacesAndNewlines) == "true")
+        #expect(try git("-C", repoPath, "symbolic-ref", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines) == "refs/heads/main")
+        // Opening again is idempotent and finds an empty branch.
+        #expect(try Repository.openOrCreateBare(at: repoPath).resolveReference("refs/heads/main") == nil)
+    }
+
+    @Test(arguments: [false, true])
+    func commitsAtNestedPathsAreWhatGitReads(batched: Bool) throws {
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        if batched { try repository.beginBatch() }
+        let first = try commit(repository, ["p1/prd/main_prd.json": "{\"content\": \"one\"}"], author: alice, message: "Create prd p1/main_prd\n")
+        let bob = Signature(name: "bob", email: "bob@example.com")
+        let second = try commit(repository, ["p1/prd/main_prd.json": "{\"content\": \"two\"}", "p1/implementation/implementation_plan.json": "plan"], author: bob, message: "Update\n")
+
+        #expect(try git("-C", repoPath, "show", "\(first.hex):p1/prd/main_prd.json") == "{\"content\": \"one\"}")
+        #expect(try git("-C", repoPath, "show", "main:p1/prd/main_prd.json") == "{\"content\": \"two\"}")
+        #expect(try git("-C", repoPath, "log", "--format=%an|%ae|%cn|%s", "--", "p1/prd/main_prd.json")
+                == "bob|bob@example.com|Folio|Update\nalice|alice@users.folio.invalid|Folio|Create prd p1/main_prd\n")
+        #expect(try git("-C", repoPath, "rev-parse", "main").trimmingCharacters(in: .newlines) == second.hex)
+        try git("-C", repoPath, "fsck", "--strict", "--no-dangling")
+        let packs = try FileManager.default.contentsOfDirectory(atPath: repoPath + "/objects/pack").filter { $0.hasSuffix(".pack") }
+        #expect(batched ? packs.count == 2 : packs.isEmpty, "batched writes go to one pack per flush, unbatched ones stay loose")
+    }
+
+    @Test func readsAFileAtAnyCommitAndListsTrees() throws {
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        let first = try commit(repository, ["a/prd/x.json": "1", "a/prd/y.json": "y"], author: alice, message: "one\n")
+        let second = try commit(repository, ["a/prd/x.json": "2", "a/prd/y.json": nil, "b/implementation/z.json": "z"], author: alice, message: "two\n")
+        #expect(try repository.readFile(at: "a/prd/x.json", inCommit: first) == Data("1".utf8))
+        #expect(try repository.readFile(at: "a/prd/x.json", inCommit: second) == Data("2".utf8))
+        #expect(try repository.readFile(at: "a/prd/y.json", inCommit: second) == nil)
+        #expect(try repository.listFiles(inCommit: second).map(\.path) == ["a/prd/x.json", "b/implementation/z.json"])
+        #expect(try repository.listFiles(inCommit: first, under: "a/prd").map(\.path) == ["a/prd/x.json", "a/prd/y.json"])
+        #expect(try repository.listFiles(inCommit: first, under: "nope").isEmpty)
+
+        let changes = try repository.changes(in: second).sorted { $0.path < $1.path }
+        #expect(changes.map(\.path) == ["a/prd/x.json", "a/prd/y.json", "b/implementation/z.json"])
+        #expect(changes[1].newBlob == nil && changes[1].oldBlob != nil)
+        #expect(changes[2].oldBlob == nil && changes[2].newBlob != nil)
+        #expect(try repository.firstParentChain(from: second, stoppingAt: nil) == [first, second])
+        #expect(try repository.firstParentChain(from: second, stoppingAt: first) == [second])
+        #expect(try repository.isAncestor(first, of: second))
+        #expect(try !repository.isAncestor(second, of: first))
+    }
+
+    @Test func aStaleCompareAndSwapIsRefusedAndLeavesTheBranch() throws {
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        let first = try commit(repository, ["k/prd/a.json": "1"], author: alice, message: "one\n")
+        let second = try commit(repository, ["k/prd/a.json": "2"], author: alice, message: "two\n")
+        let error = #expect(throws: GitError.self) {
+            try repository.updateReference("refs/heads/main", to: first, expected: first, logMessage: "stale")
+        }
+        #expect(error?.code == .modified)
+        #expect(try repository.resolveReference("refs/heads/main") == second)
+        // Creating a branch that exists is refused too.
+        #expect(throws: GitError.self) { try repository.updateReference("refs/heads/main", to: first, expected: nil, logMessage: "x") }
+    }
+
+    @Test func commitMessagesKeepTheirTrailers() throws {
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        let id = try commit(repository, ["k/prd/a.json": "1"], author: alice, message: "Create prd k/a\n\nwhy\n\nFolio-Key: k/prd/a.json\nFolio-Action: create\n")
+        let info = try repository.commit(id)
+        #expect(info.author.name == "alice")
+        #expect(info.trailer("Folio-Key") == "k/prd/a.json")
+        #expect(info.trailer("folio-action") == "create")
+        #expect(try git("-C", repoPath, "log", "-1", "--format=%(trailers:key=Folio-Action,valueonly)").trimmingCharacters(in: .whitespacesAndNewlines) == "create")
+    }
+
+    @Test func abbreviatedIdsExpandAndUnknownOnesAreNotFound() throws {
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        let id = try commit(repository, ["k/prd/a.json": "1"], author: alice, message: "one\n")
+        #expect(try repository.expandID(String(id.hex.prefix(8))) == id)
+        #expect(throws: GitError.self) { try repository.expandID("deadbeefdeadbeef") }
+        #expect(throws: GitError.self) { try repository.expandID("not-hex") }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// What a finished command printed and how it exited.
+public struct CommandResult: Sendable {
+    /// The exit status.
+    public var status: Int32
+    /// Standard output as text.
+    public var stdout: String
+    /// Standard error as text.
+    public var stderr: String
+}
+
+/// Runs a program to completion, feeding `input` on stdin.
+@discardableResult
+public func runCommand(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], directory: String? = nil) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var merged = ProcessInfo.processInfo.environment
+    for (name, value) in environment { merged[name] = value }
+    process.environment = merged
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    process.standardInput = inPipe
+    try process.run()
+    // Read both pipes while the process runs so a full pipe cannot block it.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var out = Data(), err = Data()
+    group.enter()
+    DispatchQueue.global().async { out = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    group.enter()
+    DispatchQueue.global().async { err = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    if let input { inPipe.fileHandleForWriting.write(input) }
+    try inPipe.fileHandleForWriting.close()
+    process.waitUntilExit()
+    group.wait()
+    return CommandResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+}
+
+/// Runs the `git` command (found on PATH) with `arguments`; returns stdout, failing loudly on a non-zero exit.
+@discardableResult
+public func git(_ arguments: String...) throws -> String {
+    let result = try runCommand("/usr/bin/env", ["git"] + arguments, environment: ["GIT_CONFIG_NOSYSTEM": "1"])
+    guard result.status == 0 else {
+        throw CommandFailure(message: "git \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+    }
+    return result.stdout
+}
+
+/// A command that exited non-zero where the test needed it to succeed.
+public struct CommandFailure: Error, CustomStringConvertible {
+    /// What failed.
+    public var message: String
+    /// The message.
+    public var description: String { message }
+}
+
+/// The built `folio` executable next to the test bundle (the test command builds it first).
+public var folioExecutable: String {
+    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    var candidate = folder.appendingPathComponent("folio").path
+    if !FileManager.default.fileExists(atPath: candidate) {
+        // Swift Testing may run from inside the .xctest bundle folder.
+        candidate = folder.deletingLastPathComponent().appendingPathComponent("folio").path
+    }
+    return candidate
+}
