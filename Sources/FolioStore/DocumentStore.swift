@@ -35,7 +35,8 @@ public final class DocumentStore: Sendable {
         let store = try DocumentStore(configuration: configuration, catalog: catalog, mirror: chosenMirror, logger: logger)
         try store.reconcile(using: repository)
         if background { store.mirrorWorker?.start() }
-        store.mirrorWorker?.drain()
+        // A start is the moment to retry everything pending, whatever its backoff says.
+        store.mirrorWorker?.drain(now: .distantFuture)
         return store
     }
 
@@ -80,10 +81,11 @@ public final class DocumentStore: Sendable {
         mirrorWorker?.drain()
     }
 
-    /// Publishes every pending mirror write now; returns how many were written and how many failed.
+    /// Publishes pending mirror writes now (with `includeBackingOff`, also those waiting out a retry delay);
+    /// returns how many were written and how many failed.
     @discardableResult
-    public func flushMirror(progress: ((Int, Int) -> Void)? = nil) -> (mirrored: Int, failed: Int) {
-        mirrorWorker?.drain(progress: progress) ?? (0, 0)
+    public func flushMirror(includeBackingOff: Bool = false, progress: ((Int, Int) -> Void)? = nil) -> (mirrored: Int, failed: Int) {
+        mirrorWorker?.drain(now: includeBackingOff ? .distantFuture : Date(), progress: progress) ?? (0, 0)
     }
 
     /// Ingests commits on the branch that the catalog has not recorded.
