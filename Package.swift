@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
@@ -24,14 +25,25 @@ let package = Package(
             name: "FolioStore",
             dependencies: [
                 "FolioGit",
+                "FolioS3",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .target(
+            name: "FolioServer",
+            dependencies: [
+                "FolioStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "folio",
             dependencies: [
                 "FolioStore",
+                "FolioServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -42,5 +54,12 @@ let package = Package(
         .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioTestSupport"]),
         .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioTestSupport"]),
+        .testTarget(
+            name: "FolioServerTests",
+            dependencies: [
+                "FolioServer", "FolioStore", "FolioTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ]
 )

@@ -1,9 +1,10 @@
 import CCrypto
 
-/// HMAC-SHA256 from libcrypto, the keyed hash every SigV4 derivation step uses.
-enum HMAC {
+/// HMAC-SHA256 from libcrypto, the keyed hash every SigV4 derivation step uses (and Folio's own
+/// presigned local URLs).
+public enum HMAC {
     /// The 32-byte HMAC-SHA256 of `message` under `key`.
-    static func sha256(key: [UInt8], message: [UInt8]) throws -> [UInt8] {
+    public static func sha256(key: [UInt8], message: [UInt8]) throws -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let result = key.withUnsafeBufferPointer { keyBytes in
@@ -18,7 +19,7 @@ enum HMAC {
     }
 
     /// HMAC-SHA256 of a UTF-8 string message.
-    static func sha256(key: [UInt8], message: String) throws -> [UInt8] {
+    public static func sha256(key: [UInt8], message: String) throws -> [UInt8] {
         try sha256(key: key, message: Array(message.utf8))
     }
 }

@@ -14,6 +14,7 @@ public final class DocumentStore: Sendable {
     let readers: ReaderPool
     let queue: CommitQueue
     let mirrorWorker: MirrorWorker?
+    let urlSigner: LocalURLSigner
     let logger: Logger
 
     /// Opens the store, creating the repository and catalog if needed, and repairs what a crash left
@@ -45,6 +46,7 @@ public final class DocumentStore: Sendable {
         self.catalog = catalog
         self.mirror = mirror
         self.logger = logger
+        self.urlSigner = try LocalURLSigner(secretPath: configuration.presignSecretPath)
         let readers = ReaderPool(path: configuration.repositoryPath)
         self.readers = readers
         let worker = mirror.map { MirrorWorker(catalog: catalog, mirror: $0, readers: readers, logger: logger) }

@@ -26,6 +26,11 @@ public struct StoreConfiguration: Sendable {
     public var maxBatch: Int
     /// Write each batch as one pack (default) instead of loose, individually fsynced objects.
     public var packedWrites: Bool
+    /// The secret that signs presigned local URLs (`FOLIO_PRESIGN_SECRET_FILE`, default: `presign.secret`
+    /// beside the repository), generated on first use.
+    public var presignSecretPath: String
+    /// Default lifetime of presigned URLs in seconds (`FOLIO_PRESIGN_EXPIRES`, default 3600, at most 604800).
+    public var presignExpires: Int
     /// S3 settings, used when `mirrorKind` is `.s3`.
     public var s3: S3Settings
 
@@ -62,8 +67,13 @@ public struct StoreConfiguration: Sendable {
         guard let kind = MirrorKind(rawValue: kindText) else {
             throw StoreError.invalid("FILE_STORAGE_TYPE", "FILE_STORAGE_TYPE=\(kindText) is not known; use 'local' or 's3'")
         }
+        let repositoryPath = environment["FOLIO_REPO_PATH"].nonEmpty ?? "./data/folio.git"
+        let presignExpires = try int("FOLIO_PRESIGN_EXPIRES", 3600)
+        guard presignExpires <= 604_800 else {
+            throw StoreError.invalid("FOLIO_PRESIGN_EXPIRES", "FOLIO_PRESIGN_EXPIRES=\(presignExpires) is over the 604800-second (7-day) limit")
+        }
         return StoreConfiguration(
-            repositoryPath: environment["FOLIO_REPO_PATH"].nonEmpty ?? "./data/folio.git",
+            repositoryPath: repositoryPath,
             databaseURL: environment["FOLIO_DATABASE_URL"].nonEmpty ?? "sqlite:./data/folio.sqlite",
             mirrorKind: kind,
             mediaRoot: environment["MEDIA_ROOT"].nonEmpty ?? "./data/media",
@@ -73,6 +83,9 @@ public struct StoreConfiguration: Sendable {
             branch: "main",
             maxBatch: try int("FOLIO_MAX_BATCH", 256),
             packedWrites: environment["FOLIO_PACKED_WRITES"] != "0",
+            presignSecretPath: environment["FOLIO_PRESIGN_SECRET_FILE"].nonEmpty
+                ?? ((repositoryPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("presign.secret"),
+            presignExpires: presignExpires,
             s3: S3Settings(
                 bucket: environment["AWS_STORAGE_BUCKET_NAME"].nonEmpty,
                 accessKeyID: environment["AWS_ACCESS_KEY_ID"].nonEmpty,
@@ -90,6 +103,7 @@ public struct StoreConfiguration: Sendable {
         configuration.repositoryPath = folder + "/folio.git"
         configuration.databaseURL = "sqlite:" + folder + "/folio.sqlite"
         configuration.mediaRoot = folder + "/media"
+        configuration.presignSecretPath = folder + "/presign.secret"
         return configuration
     }
 

@@ -24,6 +24,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let tooLarge = Code("too_large")
         /// A dependency (git, catalog, mirror) could not be reached or read.
         public static let unavailable = Code("unavailable")
+        /// A signature is wrong or expired, or the caller may not do this.
+        public static let forbidden = Code("forbidden")
         /// A bug or an unexpected state.
         public static let `internal` = Code("internal")
     }
