@@ -48,6 +48,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Throughput and latency measurements; results are written to BENCHMARKS.md.
+        .executableTarget(
+            name: "folio-bench",
+            dependencies: ["FolioStore", "FolioGit", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/FolioBench"
+        ),
         // Helpers the test targets share: temp folders, running `git` and the `folio` binary.
         .target(name: "FolioTestSupport", path: "Tests/FolioTestSupport"),
         .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioTestSupport"]),

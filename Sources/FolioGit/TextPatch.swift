@@ -48,13 +48,24 @@ public struct TextPatch: Sendable, Equatable {
         options.context_lines = UInt32(contextLines)
         // Documents are text even when they contain odd bytes; never collapse them to "Binary files differ".
         options.flags = GIT_DIFF_FORCE_TEXT.rawValue
-        var patch: OpaquePointer?
+        // The patch keeps pointers into both buffers (libgit2 does not copy them), so they must stay
+        // alive until the patch is freed: everything below runs inside these closures.
         let oldBytes = Array(old.utf8)
         let newBytes = Array(new.utf8)
-        try check(
-            git_patch_from_buffers(&patch, oldBytes, oldBytes.count, path, newBytes, newBytes.count, path, &options),
-            "git_patch_from_buffers")
-        defer { git_patch_free(patch) }
+        return try oldBytes.withUnsafeBufferPointer { oldBuffer in
+            try newBytes.withUnsafeBufferPointer { newBuffer in
+                var patch: OpaquePointer?
+                try check(
+                    git_patch_from_buffers(&patch, oldBuffer.baseAddress, oldBuffer.count, path, newBuffer.baseAddress, newBuffer.count, path, &options),
+                    "git_patch_from_buffers")
+                defer { git_patch_free(patch) }
+                return try read(patch!)
+            }
+        }
+    }
+
+    /// Copies a patch's text, counts and hunks into Swift values.
+    private static func read(_ patch: OpaquePointer) throws -> TextPatch {
 
         var context = 0, additions = 0, deletions = 0
         try check(git_patch_line_stats(&context, &additions, &deletions, patch), "git_patch_line_stats")

@@ -1,0 +1,34 @@
+import FolioStore
+import Hummingbird
+import Logging
+
+/// Builds the HTTP API over `store`, listening where `configuration` says.
+///
+/// - Parameters:
+///   - logger: the server's logger; every request is logged through it.
+///   - onListening: called once the socket is bound, with the port actually used (useful with port 0).
+public func buildApplication(
+    configuration: ServerConfiguration, store: DocumentStore, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(store: store, configuration: configuration),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Folio"),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}
+
+/// The routes: the document API under `/api` behind bearer authentication, presigned local files,
+/// health probes and the OpenAPI document outside it, and a JSON 404 for everything else.
+func buildRouter(store: DocumentStore, configuration: ServerConfiguration) -> Router<FolioRequestContext> {
+    let router = Router(context: FolioRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: APIErrorMiddleware())
+    router.addRoutes(HealthController(store: store).endpoints)
+    router.addRoutes(OpenAPIController().endpoints)
+    router.addRoutes(FileController(store: store).endpoints, atPath: "files")
+    router.group("api/projects/:pid")
+        .add(middleware: BearerAuthMiddleware(tokens: configuration.tokens))
+        .addRoutes(ProjectController(store: store).endpoints)
+        .addRoutes(DocumentController(store: store, configuration: configuration).endpoints)
+    return router
+}

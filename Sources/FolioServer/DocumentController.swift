@@ -1,0 +1,140 @@
+import FolioStore
+import Foundation
+import Hummingbird
+
+/// One document and its history: load, save, delete, history, a revision, diff, restore and a
+/// presigned URL, under `/api/projects/{pid}/{type}/`.
+struct DocumentController {
+    let store: DocumentStore
+    let configuration: ServerConfiguration
+
+    /// Routes relative to `/api/projects/{pid}`; the router ignores a trailing slash, so `…/prd/` and
+    /// `…/prd` reach the same handler.
+    var endpoints: RouteCollection<FolioRequestContext> {
+        RouteCollection(context: FolioRequestContext.self)
+            .get(":type", use: load)
+            .post(":type", use: save)
+            .delete(":type", use: delete)
+            .get(":type/history", use: history)
+            .get(":type/revisions/:commit", use: revision)
+            .get(":type/diff", use: diff)
+            .post(":type/restore", use: restore)
+            .get(":type/url", use: presignedURL)
+    }
+
+    @Sendable func load(request: Request, context: FolioRequestContext) async throws -> Response {
+        let key = try context.fileKey(request)
+        let document = try store.load(key)
+        var headers = HTTPFields()
+        if let commit = document.commit {
+            headers[.eTag] = entityTag(commit)
+            if let tags = request.ifNoneMatchTags, tags.names(commit) {
+                return Response(status: .notModified, headers: headers)
+            }
+        }
+        return try JSONReply.response(DocumentReply(document: document), headers: headers)
+    }
+
+    @Sendable func save(request: Request, context: FolioRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, contentLimit: configuration.maxContentBytes)
+        let key = try context.fileKey(request, name: body.string("name"))
+        let content = try body.requireString("content", "the document text")
+        let updatedBy = try body.requireString("updated_by", "the name of the user saving")
+        let metadata = try body.object("metadata") ?? [:]
+        let message = try body.string("message")
+        let email = try body.string("email")
+        var baseCommit = try body.string("base_commit")
+        if let tags = request.ifMatchTags {
+            let current = try currentCommit(key)
+            if !tags.names(current) {
+                // With base_commit the client asked for a merge against newer versions; without it the
+                // stale If-Match is a plain refusal.
+                guard baseCommit != nil else { throw APIError.stale(key, currentCommit: current) }
+            } else if baseCommit == nil, let current {
+                // A save that lands between this check and the commit is merged (or refused as a
+                // conflict) instead of being overwritten.
+                baseCommit = current
+            }
+        }
+        let result = try await store.save(
+            key, content: content, metadata: metadata, updatedBy: updatedBy, email: email, message: message, baseCommit: baseCommit)
+        return try JSONReply.response(result, status: result.created ? .created : .ok, headers: [.eTag: entityTag(result.commit)])
+    }
+
+    @Sendable func delete(request: Request, context: FolioRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, limit: 64 * 1024, contentLimit: configuration.maxContentBytes, optional: true)
+        let key = try context.fileKey(request, name: body.string("name"))
+        let named = try body.string("updated_by") ?? request.query("updated_by") ?? context.caller?.name
+        guard let updatedBy = named else {
+            throw APIError.invalid("updated_by", "updated_by is required (as a query parameter or in a JSON body): the name of the user deleting")
+        }
+        if let tags = request.ifMatchTags {
+            let current = try currentCommit(key)
+            guard tags.names(current) else { throw APIError.stale(key, currentCommit: current) }
+        }
+        let result = try await store.delete(key, by: updatedBy, message: body.string("message") ?? request.query("message"))
+        return try JSONReply.response(result)
+    }
+
+    @Sendable func history(request: Request, context: FolioRequestContext) async throws -> Response {
+        let key = try context.fileKey(request)
+        let page = try store.history(key, limit: request.queryInt("limit") ?? 50, cursor: request.query("cursor"))
+        return try JSONReply.response(HistoryReply(key: key, page: page))
+    }
+
+    @Sendable func revision(request: Request, context: FolioRequestContext) async throws -> Response {
+        let key = try context.fileKey(request)
+        let document = try store.load(key, at: context.pathParameter("commit"))
+        var headers = HTTPFields()
+        if let commit = document.commit { headers[.eTag] = entityTag(commit) }
+        return try JSONReply.response(DocumentReply(document: document), headers: headers)
+    }
+
+    @Sendable func diff(request: Request, context: FolioRequestContext) async throws -> Response {
+        let key = try context.fileKey(request)
+        let from = try request.requireQuery("from", "the older commit")
+        let modeText = request.query("mode") ?? "line"
+        guard let mode = DocumentDiff.Mode(rawValue: modeText) else {
+            throw APIError.invalid("mode", "mode '\(modeText.prefix(40))' is not known; use 'line' or 'word'")
+        }
+        let format = request.query("format") ?? "unified"
+        guard format == "unified" || format == "json" else {
+            throw APIError.invalid("format", "format '\(format.prefix(40))' is not known; use 'unified' or 'json'")
+        }
+        let diff = try store.diff(key, from: from, to: request.query("to"), mode: mode)
+        if format == "json" { return try JSONReply.response(DiffReply(diff)) }
+        return JSONReply.bytes(Data(diff.text.utf8), contentType: "text/x-diff; charset=utf-8")
+    }
+
+    @Sendable func restore(request: Request, context: FolioRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, limit: 64 * 1024, contentLimit: configuration.maxContentBytes)
+        let key = try context.fileKey(request, name: body.string("name"))
+        let commit = try body.requireString("commit", "the revision to make current again")
+        let updatedBy = try body.requireString("updated_by", "the name of the user restoring")
+        let result = try await store.restore(key, commit: commit, by: updatedBy, email: body.string("email"), message: body.string("message"))
+        return try JSONReply.response(result, headers: [.eTag: entityTag(result.commit)])
+    }
+
+    @Sendable func presignedURL(request: Request, context: FolioRequestContext) async throws -> Response {
+        let key = try context.fileKey(request)
+        let signed = try store.presignedURL(for: key, expires: request.queryInt("expires"))
+        return try JSONReply.response(PresignReply(url: absolute(signed.url, request: request), expires_at: signed.expiresAt))
+    }
+
+    /// The commit of the file's current version; nil when the file does not exist (or is legacy content).
+    private func currentCommit(_ key: FileKey) throws -> String? {
+        do {
+            return try store.load(key).commit
+        } catch let error as StoreError where error.code == .notFound {
+            return nil
+        }
+    }
+
+    /// Local presigned URLs come back as a path; the client needs the server's address in front.
+    private func absolute(_ url: String, request: Request) -> String {
+        guard url.hasPrefix("/") else { return url }
+        if let base = configuration.publicURL { return base + url }
+        let authority = request.head.authority ?? "\(configuration.host):\(configuration.port)"
+        return "http://\(authority)\(url)"
+    }
+}

@@ -1,0 +1,13 @@
+import Hummingbird
+
+/// The per-request state handlers see: Hummingbird's core context plus the caller the bearer token named.
+struct FolioRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// The token's holder, when authentication is on and the request presented a valid token.
+    var caller: APIToken?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        caller = nil
+    }
+}

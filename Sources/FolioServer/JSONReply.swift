@@ -1,0 +1,26 @@
+import Foundation
+import Hummingbird
+
+/// Encodes replies the same way everywhere: sorted keys, unescaped slashes, ISO 8601 dates.
+enum JSONReply {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    /// A JSON response holding `value`.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let data = try encoder().encode(value)
+        return bytes(data, contentType: "application/json; charset=utf-8", status: status, headers: headers)
+    }
+
+    /// A response holding `data` as it is.
+    static func bytes(_ data: Data, contentType: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = contentType
+        fields[.contentLength] = String(data.count)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

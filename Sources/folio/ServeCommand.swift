@@ -1,0 +1,47 @@
+import ArgumentParser
+import FolioServer
+import FolioStore
+import Foundation
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the HTTP API.",
+        discussion: """
+            Listens on FOLIO_HOST:FOLIO_PORT (default 127.0.0.1:8080). With FOLIO_API_TOKENS (name:token[:ro],...)
+            every /api request needs 'Authorization: Bearer TOKEN'; without it the server only binds loopback.
+            SIGTERM or SIGINT stops it after the requests in flight are answered.
+            """)
+    @OptionGroup var options: StoreOptions
+    @Option(help: "The address to listen on (FOLIO_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "The port to listen on (FOLIO_PORT; default 8080; 0 picks a free one).") var port: Int?
+
+    func run() async throws {
+        try await runReporting {
+            let storeConfiguration = try options.configuration()
+            var server = try ServerConfiguration.fromEnvironment(store: storeConfiguration)
+            if let host { server.host = host }
+            if let port { server.port = port }
+            // Refuse unsafe settings before touching the data folder.
+            try server.validate()
+            var logger = Logger(label: "folio")
+            logger.logLevel = ProcessInfo.processInfo.environment["FOLIO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            let store = try DocumentStore.open(storeConfiguration, logger: logger, background: true)
+            // Runs after the server has stopped: saves still queued are written and the mirror drained once.
+            defer { store.close() }
+            let address = server.host.contains(":") ? "[\(server.host)]" : server.host
+            let access = server.requiresAuthentication
+                ? "bearer tokens required (\(server.tokens.count) configured)"
+                : "no FOLIO_API_TOKENS: bound to loopback only"
+            let app = buildApplication(configuration: server, store: store, logger: logger) { port in
+                // One line on stdout, written at once so a supervisor or script piping it sees it immediately.
+                FileHandle.standardOutput.write(Data("folio: listening on http://\(address):\(port) (\(access))\n".utf8))
+            }
+            do {
+                try await app.runService()
+            } catch {
+                throw StoreError(.unavailable, "cannot serve on \(address):\(server.port): \(error)", cause: error)
+            }
+        }
+    }
+}
