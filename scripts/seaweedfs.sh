@@ -236,6 +236,8 @@ stop() {
         fi
         rm -f "$PID_FILE"
     fi
+    # The data only ever holds test objects; the log stays for looking into failures.
+    rm -rf "$STATE/data" "$STATE/s3.sock" "$STATE/filer.sock"
     rm -f "$ENV_FILE"
 }
 

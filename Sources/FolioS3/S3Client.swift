@@ -49,6 +49,7 @@ public final class S3Client: Sendable {
         gzipAbove: Int? = nil
     ) throws {
         try Self.validate(key: key)
+        try Self.validate(headerValue: contentType, name: "content type")
         var headers = ["content-type": contentType]
         for (name, value) in metadata {
             try Self.validate(metadataName: name, value: value)
@@ -59,7 +60,6 @@ public final class S3Client: Sendable {
             payload = try Gzip.compress(body)
             headers["content-encoding"] = "gzip"
         }
-        try Self.validate(headerValue: contentType, name: "content type")
         let request = try S3Request(method: "PUT", operation: "PutObject", key: key, headers: headers, body: payload)
         _ = try send(request)
     }
@@ -165,7 +165,13 @@ public final class S3Client: Sendable {
             do {
                 // Signed per attempt: a retry after a long back-off needs a fresh date.
                 let http = try httpRequest(for: request, date: Date())
-                let response = try pool.withHandle { try $0.perform(http) }
+                let response: HTTPResponse
+                do {
+                    response = try pool.withHandle { try $0.perform(http) }
+                } catch var error as S3Error {
+                    error.message = "\(request.operation) \(describe(key: request.key)) failed: \(error.message)"
+                    throw error
+                }
                 if (200..<300).contains(response.status) || alsoAccepting.contains(response.status) {
                     return response
                 }

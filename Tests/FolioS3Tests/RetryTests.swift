@@ -38,10 +38,13 @@ struct RetryPolicyTests {
 
 /// The client's retry loop against a server that fails on purpose: a small Python HTTP server
 /// on loopback whose answers are chosen by the key, and which counts the requests it got.
-@Suite(.enabled(if: TestEnvironment.runBotocoreTests, "python3 is not installed (set FOLIO_REQUIRE_SERVICES=1 to fail instead)"))
+@Suite(.enabled(if: TestEnvironment.runPythonTests, "python3 is not installed (set FOLIO_REQUIRE_SERVICES=1 to fail instead)"))
 final class RetryBehaviourTests {
     static let serverScript = #"""
-        import http.server, re, sys, threading, time
+        import http.server, os, re, sys, threading
+        # Exit when the test closes stdin (or dies), and after two minutes at the latest.
+        threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
+        threading.Timer(120, lambda: os._exit(0)).start()
         counts = {}
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -69,32 +72,15 @@ final class RetryBehaviourTests {
             do_GET = do_PUT = do_HEAD = do_DELETE = handle_any
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         print(server.server_address[1], flush=True)
-        threading.Timer(120, server.shutdown).start()
         server.serve_forever()
         """#
 
-    let process = Process()
+    let server: LoopbackServer
     let endpoint: String
 
     init() throws {
-        let stdout = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.serverScript]
-        process.standardOutput = stdout
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let port = try #require(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
-        endpoint = "http://127.0.0.1:\(port)"
-    }
-
-    deinit {
-        process.terminate()
-        process.waitUntilExit()
+        server = try LoopbackServer(script: Self.serverScript)
+        endpoint = "http://127.0.0.1:\(server.port)"
     }
 
     func client(_ retry: RetryPolicy) throws -> S3Client {
@@ -145,18 +131,13 @@ final class RetryBehaviourTests {
 
     @Test func slowServersTimeOutAsRetryableTimeouts() throws {
         // A listening socket that never answers: the kernel accepts, nobody reads.
-        let script = "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(8); print(s.getsockname()[1], flush=True); time.sleep(30)"
-        let silent = Process()
-        let stdout = Pipe()
-        silent.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        silent.arguments = ["python3", "-c", script]
-        silent.standardOutput = stdout
-        try silent.run()
-        defer {
-            silent.terminate()
-            silent.waitUntilExit()
-        }
-        let port = try #require(Int(String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let silent = try LoopbackServer(script: """
+            import socket, sys
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+            print(s.getsockname()[1], flush=True)
+            sys.stdin.read()
+            """)
+        let port = silent.port
         let client = try S3Client(
             configuration: S3Configuration(bucket: "b", accessKeyID: "AK", secretAccessKey: "SK", endpoint: "http://127.0.0.1:\(port)", requestTimeout: 0.5),
             retry: .none)
@@ -165,5 +146,38 @@ final class RetryBehaviourTests {
         #expect(error.code == .timeout)
         #expect(error.isRetryable)
         #expect(Date().timeIntervalSince(started) < 5)
+    }
+}
+
+/// A Python script serving on a loopback port it prints first; it exits when this object goes
+/// away and closes the script's stdin, so no server outlives its test even if the test fails.
+final class LoopbackServer {
+    private let process = Process()
+    private let input = Pipe()
+    let port: Int
+
+    init(script: String) throws {
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            try? input.fileHandleForWriting.close()
+            throw S3Error(code: .invalidResponse, message: "test server did not print its port")
+        }
+        self.port = port
+    }
+
+    deinit {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
     }
 }

@@ -10,6 +10,14 @@ struct SigV4KnownAnswerTests {
         accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", region: "us-east-1")
     let may24 = Date(timeIntervalSince1970: 1_369_353_600)  // 2013-05-24T00:00:00Z
 
+    @Test func hashesAndHMACsMatchPublishedValues() throws {
+        #expect(try SHA256.hexHash(Data()) == SHA256.emptyPayloadHex)
+        #expect(try SHA256.hexHash(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // RFC 4231 test case 2.
+        let mac = try HMAC.sha256(key: Array("Jefe".utf8), message: "what do ya want for nothing?")
+        #expect(mac.hexString == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
     @Test func timestampsAreUTCInSigV4Form() {
         let stamp = SigV4Timestamp(may24)
         #expect(stamp.dateTime == "20130524T000000Z")

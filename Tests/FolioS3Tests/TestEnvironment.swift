@@ -36,6 +36,12 @@ enum TestEnvironment {
 
     static var runBotocoreTests: Bool { botocoreAvailable || servicesRequired }
 
+    static let pythonAvailable: Bool = {
+        (try? run(["python3", "-c", "pass"]))?.status == 0
+    }()
+
+    static var runPythonTests: Bool { pythonAvailable || servicesRequired }
+
     /// The configured S3 server, or a recorded failure explaining how to start one.
     static func requireS3(sourceLocation: SourceLocation = #_sourceLocation) throws -> S3Settings {
         try #require(
