@@ -74,9 +74,12 @@ struct APIError: HTTPResponseError, Sendable {
         return error
     }
 
-    /// The body is larger than the server reads.
-    static func tooLarge(limit: Int, contentLimit: Int) -> APIError {
-        APIError(StoreError(
+    /// The body is larger than the server reads; for saves, `contentLimit` says what the content may be.
+    static func tooLarge(limit: Int, contentLimit: Int?) -> APIError {
+        guard let contentLimit else {
+            return APIError(StoreError(.tooLarge, "the request body is over \(limit) bytes, more than this request needs", field: "body"))
+        }
+        return APIError(StoreError(
             .tooLarge, "the request body is over \(limit) bytes; content may be at most \(contentLimit) bytes (FOLIO_MAX_CONTENT_BYTES)", field: "content"))
     }
 

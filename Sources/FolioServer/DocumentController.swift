@@ -8,6 +8,9 @@ struct DocumentController {
     let store: DocumentStore
     let configuration: ServerConfiguration
 
+    /// Delete and restore bodies carry a few names and a message, never content.
+    static let smallBodyLimit = 64 * 1024
+
     /// Routes relative to `/api/projects/{pid}`; the router ignores a trailing slash, so `…/prd/` and
     /// `…/prd` reach the same handler.
     var endpoints: RouteCollection<FolioRequestContext> {
@@ -62,7 +65,7 @@ struct DocumentController {
     }
 
     @Sendable func delete(request: Request, context: FolioRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: 64 * 1024, contentLimit: configuration.maxContentBytes, optional: true)
+        let body = try await JSONBody.read(request, limit: DocumentController.smallBodyLimit, optional: true)
         let key = try context.fileKey(request, name: body.string("name"))
         let named = try body.string("updated_by") ?? request.query("updated_by") ?? context.caller?.name
         guard let updatedBy = named else {
@@ -107,7 +110,7 @@ struct DocumentController {
     }
 
     @Sendable func restore(request: Request, context: FolioRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: 64 * 1024, contentLimit: configuration.maxContentBytes)
+        let body = try await JSONBody.read(request, limit: DocumentController.smallBodyLimit)
         let key = try context.fileKey(request, name: body.string("name"))
         let commit = try body.requireString("commit", "the revision to make current again")
         let updatedBy = try body.requireString("updated_by", "the name of the user restoring")

@@ -7,9 +7,10 @@ import Hummingbird
 struct JSONBody {
     let fields: [String: JSONValue]
 
-    /// Reads and parses the body, refusing more than `limit` bytes before decoding anything.
-    /// With `optional`, an empty body is an empty object (DELETE may come without one).
-    static func read(_ request: Request, limit: Int, contentLimit: Int, optional: Bool = false) async throws -> JSONBody {
+    /// Reads and parses the body, refusing more than `limit` bytes before decoding anything (`contentLimit`
+    /// is the content limit a save's refusal names). With `optional`, an empty body is an empty object
+    /// (DELETE may come without one).
+    static func read(_ request: Request, limit: Int, contentLimit: Int? = nil, optional: Bool = false) async throws -> JSONBody {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw APIError.tooLarge(limit: limit, contentLimit: contentLimit)
         }

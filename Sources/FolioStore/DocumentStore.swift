@@ -1,4 +1,5 @@
 import FolioGit
+import FolioS3
 import Foundation
 import Logging
 
@@ -24,7 +25,10 @@ public final class DocumentStore: Sendable {
     ///   - mirror: overrides the mirror the configuration names (nil: use the configuration).
     ///   - background: run the mirror worker on its own thread (a server); without it the caller drains
     ///     the outbox itself with `flushMirror()` (the CLI does after each command).
-    public static func open(_ configuration: StoreConfiguration, logger: Logger, mirror: (any Mirror)? = nil, background: Bool = false) throws -> DocumentStore {
+    ///   - drainMirror: retry pending mirror writes before returning (off for commands that only inspect).
+    public static func open(
+        _ configuration: StoreConfiguration, logger: Logger, mirror: (any Mirror)? = nil, background: Bool = false, drainMirror: Bool = true
+    ) throws -> DocumentStore {
         let repository: Repository
         do {
             repository = try Repository.openOrCreateBare(at: configuration.repositoryPath, branch: configuration.branch)
@@ -33,11 +37,21 @@ public final class DocumentStore: Sendable {
         }
         let catalog = try openCatalog(configuration.databaseURL)
         let chosenMirror = try mirror ?? makeMirror(configuration)
+        if let chosenMirror {
+            do {
+                try chosenMirror.check()
+            } catch {
+                // Not fatal: saves go to git and wait in the outbox until the mirror answers.
+                logger.error("the mirror is not usable; saves will be kept and mirrored once it is", metadata: [
+                    "mirror": "\(chosenMirror.description)", "error": "\(error)",
+                ])
+            }
+        }
         let store = try DocumentStore(configuration: configuration, catalog: catalog, mirror: chosenMirror, logger: logger)
         try store.reconcile(using: repository)
         if background { store.mirrorWorker?.start() }
         // A start is the moment to retry everything pending, whatever its backoff says.
-        store.mirrorWorker?.drain(now: .distantFuture)
+        if drainMirror { store.mirrorWorker?.drain(now: .distantFuture) }
         return store
     }
 
@@ -72,15 +86,35 @@ public final class DocumentStore: Sendable {
         switch configuration.mirrorKind {
         case .local: return LocalMirror(mediaRoot: configuration.mediaRoot)
         case .none: return nil
-        case .s3: throw StoreError(.unavailable, "FILE_STORAGE_TYPE=s3 is not supported by this build yet; use local")
+        case .s3: return makeS3Mirror(configuration.s3)
         }
     }
 
-    /// Stops the background workers after the queued saves are written and the outbox is drained once.
-    public func close() {
+    /// The S3 mirror, or a stand-in that reports why it cannot be used: a missing setting must not stop
+    /// saves (git and the outbox keep them), but every status and readiness check must say what is wrong.
+    static func makeS3Mirror(_ settings: StoreConfiguration.S3Settings) -> any Mirror {
+        guard let bucket = settings.bucket else {
+            return UnavailableMirror(reason: "FILE_STORAGE_TYPE=s3 but AWS_STORAGE_BUCKET_NAME is not set")
+        }
+        guard let accessKeyID = settings.accessKeyID, let secret = settings.secretAccessKey else {
+            return UnavailableMirror(reason: "FILE_STORAGE_TYPE=s3 but AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not set")
+        }
+        do {
+            let client = try S3Client(configuration: S3Configuration(
+                bucket: bucket, accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: settings.sessionToken,
+                region: settings.region, endpoint: settings.endpoint, requestTimeout: settings.requestTimeout))
+            return S3Mirror(client: client, prefix: settings.prefix, gzipAbove: settings.gzipAbove)
+        } catch {
+            return UnavailableMirror(reason: "the S3 settings are not usable: \(error)")
+        }
+    }
+
+    /// Stops the background workers after the queued saves are written and, unless told otherwise, the
+    /// outbox is drained once more.
+    public func close(drainMirror: Bool = true) {
         queue.shutdown()
         mirrorWorker?.stop()
-        mirrorWorker?.drain()
+        if drainMirror { mirrorWorker?.drain() }
     }
 
     /// Publishes pending mirror writes now (with `includeBackingOff`, also those waiting out a retry delay);

@@ -46,6 +46,16 @@ public struct LocalMirror: Mirror {
         return try Data(contentsOf: target)
     }
 
+    public func listKeys() throws -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return [] }
+        return enumerator.compactMap { $0 as? String }.filter { $0.hasSuffix(".json") && !$0.contains("/.") }.sorted()
+    }
+
+    public func holds(_ key: FileKey, commit: String, envelope: () throws -> Data) throws -> Bool? {
+        guard let data = try read(key) else { return nil }
+        return data == (try envelope())
+    }
+
     public func check() throws {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         guard access(root.path, W_OK) == 0 else {

@@ -13,4 +13,9 @@ public protocol Mirror: Sendable {
     func read(_ key: FileKey) throws -> Data?
     /// Throws a clear error when the mirror cannot be written (for readiness checks and start-up).
     func check() throws
+    /// Every file key the mirror holds (for verification).
+    func listKeys() throws -> [String]
+    /// Whether the mirror holds `key` at `commit` (nil: it holds nothing for the key). `envelope` gives the
+    /// expected bytes for mirrors that can only compare contents.
+    func holds(_ key: FileKey, commit: String, envelope: () throws -> Data) throws -> Bool?
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Drains the mirror outbox: for each queued file, publishes its current version (or removes it) and
 /// clears the row. Only the tip matters, so a file saved ten times while the mirror was down is written
@@ -63,25 +64,38 @@ final class MirrorWorker: @unchecked Sendable {
         }
     }
 
-    /// Processes every row that is due now; returns how many were mirrored and how many failed.
+    /// Processes every row that is due at `now`, `parallelism` at a time (mirror writes are network or
+    /// disk bound); returns how many were mirrored and how many failed.
     @discardableResult
-    func drain(now: Date = Date(), progress: ((Int, Int) -> Void)? = nil) -> (mirrored: Int, failed: Int) {
-        var mirrored = 0, failed = 0
+    func drain(now: Date = Date(), parallelism: Int = 8, progress: ((Int, Int) -> Void)? = nil) -> (mirrored: Int, failed: Int) {
+        let counts = Mutex((mirrored: 0, failed: 0))
         var seen = Set<String>()
+        let total = progress == nil ? 0 : ((try? catalog.outboxAll().count) ?? 0)
         while true {
             let due: [OutboxEntry]
             do {
-                due = try catalog.outboxDue(now: now, limit: 256).filter { !seen.contains($0.fileKey + $0.commit) }
+                due = try catalog.outboxDue(now: now, limit: 512).filter { !seen.contains($0.fileKey + "@" + $0.commit) }
             } catch {
                 logger.error("mirror outbox unreadable", metadata: ["error": "\(error)"])
-                return (mirrored, failed + 1)
+                return counts.withLock { ($0.mirrored, $0.failed + 1) }
             }
-            if due.isEmpty { return (mirrored, failed) }
+            if due.isEmpty { return counts.withLock { ($0.mirrored, $0.failed) } }
+            for entry in due { seen.insert(entry.fileKey + "@" + entry.commit) }
+            let slots = DispatchSemaphore(value: max(1, parallelism))
+            let group = DispatchGroup()
             for entry in due {
-                seen.insert(entry.fileKey + entry.commit)
-                if process(entry) { mirrored += 1 } else { failed += 1 }
-                progress?(mirrored + failed, mirrored + failed + due.count)
+                slots.wait()
+                group.enter()
+                DispatchQueue.global().async {
+                    let ok = self.process(entry)
+                    counts.withLock { if ok { $0.mirrored += 1 } else { $0.failed += 1 } }
+                    slots.signal()
+                    group.leave()
+                }
             }
+            group.wait()
+            let done = counts.withLock { $0.mirrored + $0.failed }
+            progress?(done, max(total, done))
         }
     }
 
@@ -98,8 +112,11 @@ final class MirrorWorker: @unchecked Sendable {
             try catalog.outboxCompleted(entry.fileKey, commit: entry.commit)
             return true
         } catch {
-            // Exponential backoff with jitter, capped at five minutes.
-            let delay = min(300, pow(2, Double(min(entry.attempts, 10)))) * Double.random(in: 0.5...1.0)
+            // Outages: exponential backoff with jitter, capped at five minutes. A configuration problem
+            // (wrong secret, missing bucket) will not fix itself in a second: retry it at the cap.
+            let retryable = (error as? MirrorError)?.retryable ?? true
+            let exponent = retryable ? Double(min(entry.attempts, 10)) : 10
+            let delay = min(300, pow(2, exponent)) * Double.random(in: 0.5...1.0)
             logger.warning("mirror write failed", metadata: ["key": "\(entry.fileKey)", "error": "\(error)", "retry_in_s": "\(Int(delay))"])
             try? catalog.outboxFailed(entry.fileKey, commit: entry.commit, error: "\(error)", nextAttemptAt: Date().addingTimeInterval(delay))
             return false

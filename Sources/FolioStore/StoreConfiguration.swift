@@ -52,6 +52,8 @@ public struct StoreConfiguration: Sendable {
         public var endpoint: String?
         /// Envelopes above this many bytes are stored gzip-compressed (`FOLIO_S3_GZIP_ABOVE`, default 64 KiB).
         public var gzipAbove: Int
+        /// Seconds one S3 request may take (`FOLIO_S3_TIMEOUT`, default 30).
+        public var requestTimeout: Double
     }
 
     /// The defaults, overridden by whatever `environment` sets.
@@ -94,7 +96,8 @@ public struct StoreConfiguration: Sendable {
                 region: environment["AWS_S3_REGION_NAME"].nonEmpty ?? "us-east-1",
                 prefix: environment["AWS_S3_PROJECT_PREFIX"].nonEmpty ?? "projects",
                 endpoint: environment["AWS_S3_ENDPOINT_URL"].nonEmpty,
-                gzipAbove: try int("FOLIO_S3_GZIP_ABOVE", 64 * 1024)))
+                gzipAbove: try int("FOLIO_S3_GZIP_ABOVE", 64 * 1024),
+                requestTimeout: Double(try int("FOLIO_S3_TIMEOUT", 30))))
     }
 
     /// A configuration rooted in one folder: the repository, catalog and local mirror inside it.

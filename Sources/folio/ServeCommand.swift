@@ -8,9 +8,9 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run the HTTP API.",
         discussion: """
-            Listens on FOLIO_HOST:FOLIO_PORT (default 127.0.0.1:8080). With FOLIO_API_TOKENS (name:token[:ro],...)
-            every /api request needs 'Authorization: Bearer TOKEN'; without it the server only binds loopback.
-            SIGTERM or SIGINT stops it after the requests in flight are answered.
+            Listens on FOLIO_HOST:FOLIO_PORT (default 127.0.0.1:8080). With FOLIO_API_TOKENS (name:token[:ro],...) every /api \
+            request needs 'Authorization: Bearer TOKEN'; without tokens the server binds loopback only. SIGTERM or SIGINT \
+            stops it after the requests in flight are answered.
             """)
     @OptionGroup var options: StoreOptions
     @Option(help: "The address to listen on (FOLIO_HOST; default 127.0.0.1).") var host: String?
@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
             defer { store.close() }
             let address = server.host.contains(":") ? "[\(server.host)]" : server.host
             let access = server.requiresAuthentication
-                ? "bearer tokens required (\(server.tokens.count) configured)"
+                ? "bearer tokens required: \(server.tokens.count) configured"
                 : "no FOLIO_API_TOKENS: bound to loopback only"
             let app = buildApplication(configuration: server, store: store, logger: logger) { port in
                 // One line on stdout, written at once so a supervisor or script piping it sees it immediately.

@@ -27,10 +27,11 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store; logs go to stderr at warning level so stdout stays clean for output.
-    func openStore() throws -> DocumentStore {
+    /// `drainMirror: false` skips publishing pending mirror writes at open (status and sync do it their way).
+    func openStore(drainMirror: Bool = true) throws -> DocumentStore {
         var logger = Logger(label: "folio")
-        logger.logLevel = ProcessInfo.processInfo.environment["FOLIO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-        return try DocumentStore.open(configuration(), logger: logger)
+        logger.logLevel = ProcessInfo.processInfo.environment["FOLIO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+        return try DocumentStore.open(configuration(), logger: logger, drainMirror: drainMirror)
     }
 }
 

@@ -2,6 +2,7 @@ import FolioServer
 import FolioStore
 import FolioTestSupport
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import Testing
 

@@ -1,6 +1,7 @@
 @testable import FolioServer
 import FolioStore
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import Testing
 
@@ -24,7 +25,7 @@ import Testing
         let fixture = try ServerFixture { configuration in
             // A regular file where a folder should be: the mirror cannot create its root.
             let blocker = (configuration.mediaRoot as NSString).deletingLastPathComponent + "/blocker"
-            FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
+            _ = FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
             configuration.mediaRoot = blocker + "/media"
         }
         try await fixture.withServer { client in

@@ -1,6 +1,7 @@
 import FolioServer
 import FolioStore
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import Testing
 
@@ -86,8 +87,8 @@ import Testing
             #expect(json.object["additions"] as? Int == 1 && json.object["deletions"] as? Int == 1)
             let hunks = try #require(json.object["hunks"] as? [[String: Any]])
             let lines = try #require(hunks.first?["lines"] as? [[String: Any]])
-            #expect(lines.contains { $0["origin"] as? String == "-" && $0["text"] as? String == "line two\n" })
-            #expect(lines.contains { $0["origin"] as? String == "+" && $0["text"] as? String == "line 2\n" })
+            #expect(lines.contains { $0["origin"] as? String == "-" && $0["text"] as? String == "line two" })
+            #expect(lines.contains { $0["origin"] as? String == "+" && $0["text"] as? String == "line 2" })
             let changes = try #require(json.object["metadata_changes"] as? [[String: Any]])
             #expect(changes.count == 1 && changes.first?["key"] as? String == "prd_id" && changes.first?["from"] as? Int == 1 && changes.first?["to"] as? Int == 2)
 

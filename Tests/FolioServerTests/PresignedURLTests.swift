@@ -1,6 +1,7 @@
 import FolioServer
 import FolioStore
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import Testing
 

@@ -1,5 +1,6 @@
 import FolioTestSupport
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import Testing
 
@@ -51,7 +52,7 @@ final class ServeProcess: @unchecked Sendable {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw CommandFailure(message: "folio serve did not start: stdout \(stdout) stderr \(stderr)")
+        throw ServeFailure(description: "folio serve did not start: stdout \(stdout) stderr \(stderr)")
     }
 
     /// Waits for the process to end (killing it after `timeout`) and returns its exit status.
@@ -60,7 +61,7 @@ final class ServeProcess: @unchecked Sendable {
         while process.isRunning {
             if ContinuousClock.now > deadline {
                 kill(process.processIdentifier, SIGKILL)
-                throw CommandFailure(message: "folio serve did not stop; stderr \(stderr)")
+                throw ServeFailure(description: "folio serve did not stop; stderr \(stderr)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -71,19 +72,24 @@ final class ServeProcess: @unchecked Sendable {
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
 
+/// `folio serve` did not start or stop when it should have.
+struct ServeFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
 /// The real `folio serve` binary: defaults, start-up refusals and graceful shutdown.
 @Suite struct ServeCommandTests {
     let folder = TemporaryDirectory("serve")
 
     func request(_ port: Int, _ method: HTTPRequest.Method, _ uri: String, json: [String: Any]? = nil, headers: HTTPFields = [:]) async throws -> TestClient.Response {
-        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
-            var headers = headers
-            var body: ByteBuffer?
-            if let json {
-                body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
-                headers[.contentType] = "application/json"
-            }
-            return try await client.execute(TestClient.Request(uri, method: method, authority: "127.0.0.1:\(port)", headers: headers, body: body))
+        var headers = headers
+        var body: ByteBuffer?
+        if let json {
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+            headers[.contentType] = "application/json"
+        }
+        return try await TestClient.withClient(host: "127.0.0.1", port: port) { [headers, body] client in
+            try await client.execute(TestClient.Request(uri, method: method, authority: "127.0.0.1:\(port)", headers: headers, body: body))
         }
     }
 
@@ -91,7 +97,7 @@ final class ServeProcess: @unchecked Sendable {
         (try? JSONSerialization.jsonObject(with: Data((response.body ?? ByteBuffer()).readableBytesView))) as? [String: Any] ?? [:]
     }
 
-    @Test func serveStartsWithTheEmbeddedDefaultsAndFinishesSavesInFlightOnSIGTERM() async throws {
+    @Test func serveStartsWithTheEmbeddedDefaultsAndFinishesTheSaveInFlightOnSIGTERM() async throws {
         let server = try ServeProcess(["--port", "0"], environment: [:], directory: folder.path)
         let (line, port) = try await server.listening()
         #expect(line == "folio: listening on http://127.0.0.1:\(port) (no FOLIO_API_TOKENS: bound to loopback only)")
@@ -108,9 +114,16 @@ final class ServeProcess: @unchecked Sendable {
         for _ in 0..<250 where !FileManager.default.fileExists(atPath: mirrored) { try await Task.sleep(for: .milliseconds(20)) }
         #expect(FileManager.default.fileExists(atPath: mirrored))
 
-        // Large saves from several clients, then SIGTERM while they are being written.
-        let content = String(repeating: "a line of a long document\n", count: 80_000)
-        let inFlight = (0..<6).map { writer in
+        // A save whose body is still arriving when SIGTERM comes: the server must finish it, then exit 0.
+        let slow = try RawHTTPConnection(port: port)
+        let body = Data(#"{"name": "in_flight", "updated_by": "slow_client", "content": "sent in two halves"}"#.utf8)
+        let head = "POST /api/projects/p1/prd/ HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        try slow.write(Data(head.utf8) + body.prefix(20))
+        try await Task.sleep(for: .milliseconds(300))
+
+        // Meanwhile several clients start large saves.
+        let content = String(repeating: "a line of a long document\n", count: 40_000)
+        let racing = (0..<4).map { writer in
             Task { () -> String? in
                 let response = try? await request(port, .post, "/api/projects/p1/prd/", json: ["name": "big\(writer)", "content": content + "\(writer)", "updated_by": "w\(writer)"])
                 guard let response else { return nil }  // refused at the door once shutdown began
@@ -118,10 +131,18 @@ final class ServeProcess: @unchecked Sendable {
                 return object(response)["commit"] as? String
             }
         }
-        try await Task.sleep(for: .milliseconds(30))
+        try await Task.sleep(for: .milliseconds(20))
         kill(server.process.processIdentifier, SIGTERM)
-        var acknowledged: [String] = []
-        for task in inFlight { if let commit = await task.value { acknowledged.append(commit) } }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(server.process.isRunning, "the server waits for the save in flight")
+        try slow.write(body.dropFirst(20))
+        let reply = slow.readAll()
+        #expect(reply.hasPrefix("HTTP/1.1 201"), "the save in flight was answered: \(reply)")
+        let inFlightCommit = try #require(reply.split(separator: "\r\n\r\n").last.flatMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }?["commit"] as? String)
+        var acknowledged = [inFlightCommit]
+        for task in racing { if let commit = await task.value { acknowledged.append(commit) } }
         #expect(try await server.exitStatus() == 0, "stderr: \(server.stderr)")
 
         let onBranch = Set(try git("-C", folder.child("data/folio.git"), "rev-list", "main").split(separator: "\n").map(String.init))
@@ -133,7 +154,7 @@ final class ServeProcess: @unchecked Sendable {
     @Test func serveWithTokensRequiresThemAndMayBindEverywhere() async throws {
         let server = try ServeProcess(["--host", "0.0.0.0", "--port", "0"], environment: ["FOLIO_API_TOKENS": "app:t0ken,viewer:v1ew:ro"], directory: folder.path)
         let (line, port) = try await server.listening()
-        #expect(line == "folio: listening on http://0.0.0.0:\(port) (bearer tokens required (2 configured))")
+        #expect(line == "folio: listening on http://0.0.0.0:\(port) (bearer tokens required: 2 configured)")
         #expect(try await request(port, .get, "/api/projects/p1/prd/").status == .unauthorized)
         let saved = try await request(port, .post, "/api/projects/p1/prd/", json: ["content": "x", "updated_by": "a"], headers: [.authorization: "Bearer t0ken"])
         #expect(saved.status == .created)

@@ -45,9 +45,11 @@ final class ServerFixture: @unchecked Sendable {
     /// The path of a file in the local mirror.
     func mirrorPath(_ key: String) -> String { storeConfiguration.mediaRoot + "/projects/" + key }
 
-    /// The commits on the branch as the `git` command sees them, newest first.
+    /// The commits on the branch as the `git` command sees them, newest first (none before the first save).
     func gitCommits() throws -> [String] {
-        try git("-C", storeConfiguration.repositoryPath, "rev-list", "main").split(separator: "\n").map(String.init)
+        let tip = try runCommand("/usr/bin/env", ["git", "-C", storeConfiguration.repositoryPath, "rev-parse", "--verify", "-q", "main"])
+        guard tip.status == 0 else { return [] }
+        return try git("-C", storeConfiguration.repositoryPath, "rev-list", "main").split(separator: "\n").map(String.init)
     }
 }
 

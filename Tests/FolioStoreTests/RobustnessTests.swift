@@ -152,4 +152,6 @@ final class FlakyMirror: Mirror {
     func remove(_ key: FileKey) throws { try inner.remove(key) }
     func read(_ key: FileKey) throws -> Data? { try inner.read(key) }
     func check() throws {}
+    func listKeys() throws -> [String] { try inner.listKeys() }
+    func holds(_ key: FileKey, commit: String, envelope: () throws -> Data) throws -> Bool? { try inner.holds(key, commit: commit, envelope: envelope) }
 }
