@@ -1,6 +1,7 @@
 import FolioGit
 import Foundation
 import Logging
+import Synchronization
 
 /// The one writer of a repository in this process.
 ///
@@ -15,7 +16,9 @@ import Logging
 final class CommitQueue: @unchecked Sendable {
     private typealias Waiter = CheckedContinuation<SaveResult, any Error>
 
-    private let repository: Repository
+    /// Used only on the writer thread (after `init`); replaced when packs were consolidated.
+    private var repository: Repository
+    private let reopenRequested = Atomic<Bool>(false)
     private let catalog: any Catalog
     private let configuration: StoreConfiguration
     private let logger: Logger
@@ -27,12 +30,11 @@ final class CommitQueue: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     init(repositoryPath: String, catalog: any Catalog, configuration: StoreConfiguration, logger: Logger, onCommit: @escaping @Sendable () -> Void) throws {
-        self.repository = try Repository.open(at: repositoryPath)
+        self.repository = try CommitQueue.openRepository(repositoryPath, packed: configuration.packedWrites)
         self.catalog = catalog
         self.configuration = configuration
         self.logger = logger
         self.onCommit = onCommit
-        if configuration.packedWrites { try repository.beginBatch() }
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "folio-commit-writer"
         self.thread = thread
@@ -52,6 +54,18 @@ final class CommitQueue: @unchecked Sendable {
             condition.signal()
             condition.unlock()
         }
+    }
+
+    private static func openRepository(_ path: String, packed: Bool) throws -> Repository {
+        let repository = try Repository.open(at: path)
+        if packed { try repository.beginBatch() }
+        return repository
+    }
+
+    /// Makes the writer open a fresh repository handle before its next batch: after packs were
+    /// consolidated its handle still lists the removed ones.
+    func requestReopen() {
+        reopenRequested.store(true, ordering: .releasing)
     }
 
     /// Finishes the writes already queued, refuses new ones, and stops the writer thread.
@@ -83,7 +97,18 @@ final class CommitQueue: @unchecked Sendable {
 
     private func write(_ batch: [(request: WriteRequest, waiter: Waiter)]) {
         do {
-            let outcomes = try commitWithRetry(batch.map(\.request))
+            if reopenRequested.exchange(false, ordering: .acquiring) {
+                repository = try CommitQueue.openRepository(repository.path, packed: configuration.packedWrites)
+            }
+            let outcomes: [Result<SaveResult, StoreError>]
+            do {
+                outcomes = try commitWithRetry(batch.map(\.request))
+            } catch let error as GitError where error.code == .notFound {
+                // Another process may have consolidated packs this handle still lists: reopen and retry once.
+                logger.info("reopening the repository after a missing object", metadata: ["error": "\(error)"])
+                repository = try CommitQueue.openRepository(repository.path, packed: configuration.packedWrites)
+                outcomes = try commitWithRetry(batch.map(\.request))
+            }
             for (index, item) in batch.enumerated() {
                 switch outcomes[index] {
                 case .success(let result): item.waiter.resume(returning: result)

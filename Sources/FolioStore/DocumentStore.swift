@@ -15,6 +15,7 @@ public final class DocumentStore: Sendable {
     let readers: ReaderPool
     let queue: CommitQueue
     let mirrorWorker: MirrorWorker?
+    let packMaintainer: PackMaintainer
     let urlSigner: LocalURLSigner
     let logger: Logger
 
@@ -49,7 +50,10 @@ public final class DocumentStore: Sendable {
         }
         let store = try DocumentStore(configuration: configuration, catalog: catalog, mirror: chosenMirror, logger: logger)
         try store.reconcile(using: repository)
-        if background { store.mirrorWorker?.start() }
+        if background {
+            store.mirrorWorker?.start()
+            store.packMaintainer.start()
+        }
         // A start is the moment to retry everything pending, whatever its backoff says.
         if drainMirror { store.mirrorWorker?.drain(now: .distantFuture) }
         return store
@@ -65,9 +69,19 @@ public final class DocumentStore: Sendable {
         self.readers = readers
         let worker = mirror.map { MirrorWorker(catalog: catalog, mirror: $0, readers: readers, logger: logger) }
         self.mirrorWorker = worker
+        let queueBox = QueueBox()
+        let maintainer = PackMaintainer(path: configuration.repositoryPath, threshold: configuration.maxPacks, logger: logger) {
+            readers.invalidate()
+            queueBox.queue?.requestReopen()
+        }
+        self.packMaintainer = maintainer
         self.queue = try CommitQueue(
             repositoryPath: configuration.repositoryPath, catalog: catalog, configuration: configuration, logger: logger,
-            onCommit: { worker?.signal() })
+            onCommit: {
+                worker?.signal()
+                maintainer.signal()
+            })
+        queueBox.queue = queue
     }
 
     static func openCatalog(_ url: String) throws -> any Catalog {
@@ -113,6 +127,7 @@ public final class DocumentStore: Sendable {
     /// outbox is drained once more.
     public func close(drainMirror: Bool = true) {
         queue.shutdown()
+        packMaintainer.stop()
         mirrorWorker?.stop()
         if drainMirror { mirrorWorker?.drain() }
     }
@@ -122,6 +137,14 @@ public final class DocumentStore: Sendable {
     @discardableResult
     public func flushMirror(includeBackingOff: Bool = false, progress: ((Int, Int) -> Void)? = nil) -> (mirrored: Int, failed: Int) {
         mirrorWorker?.drain(now: includeBackingOff ? .distantFuture : Date(), progress: progress) ?? (0, 0)
+    }
+
+    /// Consolidates the repository's packs into one now (`folio gc`); saves may go on meanwhile.
+    public func consolidatePacks() throws -> ConsolidationReport {
+        let result = try packMaintainer.consolidate(Repository.open(at: configuration.repositoryPath))
+        return ConsolidationReport(
+            packsBefore: result.packsBefore, looseObjectsBefore: result.looseBefore, objects: result.objects,
+            bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter)
     }
 
     /// Ingests commits on the branch that the catalog has not recorded.
@@ -355,4 +378,23 @@ public final class DocumentStore: Sendable {
             throw StoreError(.notFound, "\(field) \(text) is not a commit in this repository", field: field)
         }
     }
+}
+
+/// What `consolidatePacks` did.
+public struct ConsolidationReport: Sendable, Equatable, Codable {
+    /// Packs before (one after).
+    public var packsBefore: Int
+    /// Loose objects before (none after).
+    public var looseObjectsBefore: Int
+    /// Objects in the new pack.
+    public var objects: Int
+    /// Pack bytes before.
+    public var bytesBefore: Int64
+    /// Pack bytes after.
+    public var bytesAfter: Int64
+}
+
+/// Lets the pack maintainer's callback reach the commit queue, which is created after it.
+private final class QueueBox: @unchecked Sendable {
+    var queue: CommitQueue?
 }

@@ -26,6 +26,8 @@ public struct StoreConfiguration: Sendable {
     public var maxBatch: Int
     /// Write each batch as one pack (default) instead of loose, individually fsynced objects.
     public var packedWrites: Bool
+    /// Past this many packs a running server consolidates them into one (`FOLIO_MAX_PACKS`, default 64).
+    public var maxPacks: Int
     /// The secret that signs presigned local URLs (`FOLIO_PRESIGN_SECRET_FILE`, default: `presign.secret`
     /// beside the repository), generated on first use.
     public var presignSecretPath: String
@@ -85,6 +87,7 @@ public struct StoreConfiguration: Sendable {
             branch: "main",
             maxBatch: try int("FOLIO_MAX_BATCH", 256),
             packedWrites: environment["FOLIO_PACKED_WRITES"] != "0",
+            maxPacks: try int("FOLIO_MAX_PACKS", 64),
             presignSecretPath: environment["FOLIO_PRESIGN_SECRET_FILE"].nonEmpty
                 ?? ((repositoryPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("presign.secret"),
             presignExpires: presignExpires,

@@ -16,6 +16,6 @@ struct Folio: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, SaveCommand.self, GetCommand.self, ListCommand.self, LogCommand.self, DiffCommand.self,
             RestoreCommand.self, RemoveCommand.self, ReindexCommand.self, ImportLegacyCommand.self, ServeCommand.self,
-            MirrorCommand.self,
+            MirrorCommand.self, GCCommand.self,
         ])
 }

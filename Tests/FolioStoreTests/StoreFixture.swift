@@ -10,11 +10,11 @@ final class StoreFixture: @unchecked Sendable {
     var configuration: StoreConfiguration
     private(set) var store: DocumentStore
 
-    init(configure: (inout StoreConfiguration) -> Void = { _ in }) throws {
+    init(background: Bool = false, configure: (inout StoreConfiguration) -> Void = { _ in }) throws {
         var configuration = StoreConfiguration.rooted(at: folder.path)
         configure(&configuration)
         self.configuration = configuration
-        store = try DocumentStore.open(configuration, logger: Logger(label: "test"))
+        store = try DocumentStore.open(configuration, logger: Logger(label: "test"), background: background)
     }
 
     deinit { store.close() }

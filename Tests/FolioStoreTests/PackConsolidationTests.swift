@@ -1,0 +1,67 @@
+import FolioGit
+import FolioStore
+import FolioTestSupport
+import Foundation
+import Testing
+
+@Suite struct PackConsolidationTests {
+    func packCount(_ fixture: StoreFixture) throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: fixture.repoPath + "/objects/pack").filter { $0.hasSuffix(".pack") }.count
+    }
+
+    @Test func consolidationWhileSavesGoOnLosesNothing() async throws {
+        let fixture = try StoreFixture()
+        let key = try fixture.key()
+        var commits: [String] = []
+        for index in 0..<30 { commits.append(try await fixture.store.save(key, content: "version \(index)", updatedBy: "ann").commit) }
+        #expect(try packCount(fixture) == 30, "one pack per group commit")
+
+        let store = fixture.store
+        async let report = Task.detached { try store.consolidatePacks() }.value
+        var during: [String] = []
+        for index in 0..<20 {
+            during.append(try await store.save(try fixture.key("p1", .prd, "other"), content: "during \(index)", updatedBy: "bo").commit)
+        }
+        let done = try await report
+        #expect(done.packsBefore >= 30 && done.objects > 0)
+        #expect(try packCount(fixture) <= 21, "the old packs became one; saves made meanwhile keep theirs")
+
+        try git("-C", fixture.repoPath, "fsck", "--strict", "--no-dangling")
+        for (index, commit) in commits.enumerated() {
+            #expect(try fixture.store.load(key, at: commit).content == "version \(index)")
+        }
+        let other = try fixture.key("p1", .prd, "other")
+        #expect(try fixture.store.history(other, limit: 100).revisions.map(\.commit) == during.reversed())
+        // Saves after consolidation still work (the writer reopened its handle).
+        let after = try await fixture.store.save(key, content: "after", updatedBy: "cy")
+        #expect(try fixture.store.load(key).commit == after.commit)
+
+        let again = try fixture.store.consolidatePacks()
+        #expect(try packCount(fixture) == 1 && again.bytesAfter > 0)
+        try git("-C", fixture.repoPath, "fsck", "--strict", "--no-dangling")
+    }
+
+    @Test func looseObjectsFromUnbatchedWritesAreConsolidatedToo() async throws {
+        let fixture = try StoreFixture { $0.packedWrites = false; $0.maxBatch = 1 }
+        for index in 0..<5 { _ = try await fixture.store.save(try fixture.key(), content: "v\(index)", updatedBy: "ann") }
+        let report = try fixture.store.consolidatePacks()
+        #expect(report.looseObjectsBefore >= 5 * 5 && report.packsBefore == 0)
+        #expect(try git("-C", fixture.repoPath, "count-objects", "-v").contains("count: 0\n"))
+        #expect(try packCount(fixture) == 1)
+        try git("-C", fixture.repoPath, "fsck", "--strict")
+    }
+
+    @Test func aRunningStoreKeepsThePackCountBounded() async throws {
+        let fixture = try StoreFixture(background: true) { $0.maxPacks = 8 }
+        for index in 0..<40 { _ = try await fixture.store.save(try fixture.key(), content: "v\(index)", updatedBy: "ann") }
+        // Consolidation runs on its own thread; give it a moment to finish the last round.
+        var count = try packCount(fixture)
+        for _ in 0..<50 where count > 9 {
+            try await Task.sleep(for: .milliseconds(100))
+            count = try packCount(fixture)
+        }
+        #expect(count <= 9, "never far above the threshold (\(count) packs)")
+        #expect(try fixture.store.history(try fixture.key(), limit: 100).revisions.count == 40)
+        try git("-C", fixture.repoPath, "fsck", "--strict")
+    }
+}
