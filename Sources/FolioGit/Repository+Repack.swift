@@ -26,17 +26,33 @@ extension Repository {
         }
     }
 
-    /// Rewrites every object into one pack and removes the packs and loose objects it replaces, so reads
-    /// stay fast (one index to search) and disk use stays close to `git gc`'s.
+    /// Rewrites objects into one pack and removes the packs and loose objects it replaces, so reads stay
+    /// fast (few indexes to search) and disk use stays close to `git gc`'s.
+    ///
+    /// `full` rewrites everything. Otherwise the repack is geometric: the largest pack stays as it is and
+    /// only the smaller packs and loose objects are merged — unless together they reach half its size —
+    /// so the work done over a repository's life stays proportional to what was written, not to the
+    /// repository's size times the number of consolidations.
     ///
     /// Safe beside writers in this and other processes: only packs and loose objects that existed before
     /// the object listing began are removed, and every object they held — reachable or not — goes into
     /// the new pack, so an object a concurrent save reuses (libgit2 skips writing objects that exist)
     /// cannot disappear. Unreachable objects are kept; they are rare (a save that lost a race) and small.
-    public func consolidatePacks(threads: UInt32 = 1) throws -> RepackResult {
+    public func consolidatePacks(full: Bool = true, threads: UInt32 = 1) throws -> RepackResult {
         let packFolder = path + "/objects/pack"
-        let oldPacks = try packFiles()
+        let allPacks = try packFiles()
         let oldLoose = looseObjectPaths()
+        var oldPacks = allPacks
+        if !full, let largest = allPacks.max(by: { $0.size < $1.size }) {
+            let rest = allPacks.filter { $0.name != largest.name }
+            if rest.reduce(0, { $0 + $1.size }) * 2 < largest.size { oldPacks = rest }
+        }
+        let beforeBytes = allPacks.reduce(0) { $0 + $1.size }
+        // One pack and no loose objects is already consolidated (unreachable objects are kept anyway).
+        guard oldPacks.count > 1 || !oldLoose.isEmpty else {
+            return RepackResult(packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: 0, bytesBefore: beforeBytes, bytesAfter: beforeBytes)
+        }
+        let wholeRepository = oldPacks.count == allPacks.count
         // A fresh handle, so the object database lists exactly the packs that exist now.
         let repository = try Repository.open(at: path)
 
@@ -45,28 +61,42 @@ extension Repository {
         defer { git_packbuilder_free(builder) }
         git_packbuilder_set_threads(builder, threads)
 
-        // Reachable objects first, walked from every branch, so related versions sit together for deltas.
-        var walker: OpaquePointer?
-        try check(git_revwalk_new(&walker, repository.handle), "git_revwalk_new")
-        defer { git_revwalk_free(walker) }
-        let pushed = git_revwalk_push_glob(walker, "refs/heads/*")
-        if pushed != GIT_ENOTFOUND.rawValue { try check(pushed, "git_revwalk_push_glob") }
-        try check(git_packbuilder_insert_walk(builder, walker), "git_packbuilder_insert_walk")
-
-        // Then everything else the database holds (the packbuilder skips objects it already has).
-        final class Collector { var ids: [git_oid] = [] }
-        let collector = Collector()
-        try check(git_odb_foreach(repository.odb, { id, payload in
-            guard let id, let payload else { return 0 }
-            Unmanaged<Collector>.fromOpaque(payload).takeUnretainedValue().ids.append(id.pointee)
-            return 0
-        }, Unmanaged.passUnretained(collector).toOpaque()), "git_odb_foreach")
-        for var id in collector.ids {
-            try check(git_packbuilder_insert(builder, &id, nil), "git_packbuilder_insert")
+        if wholeRepository {
+            // Reachable objects first, walked from every branch, so related versions sit together for deltas.
+            var walker: OpaquePointer?
+            try check(git_revwalk_new(&walker, repository.handle), "git_revwalk_new")
+            defer { git_revwalk_free(walker) }
+            let pushed = git_revwalk_push_glob(walker, "refs/heads/*")
+            if pushed != GIT_ENOTFOUND.rawValue { try check(pushed, "git_revwalk_push_glob") }
+            try check(git_packbuilder_insert_walk(builder, walker), "git_packbuilder_insert_walk")
+            // Then everything else the database holds (the packbuilder skips objects it already has).
+            for var id in try Repository.objectIDs(in: repository.odb) {
+                try check(git_packbuilder_insert(builder, &id, nil), "git_packbuilder_insert")
+            }
+        } else {
+            // Only what the packs being replaced hold, and the loose objects.
+            for pack in oldPacks {
+                var backend: UnsafeMutablePointer<git_odb_backend>?
+                try check(git_odb_backend_one_pack(&backend, packFolder + "/" + pack.name.dropLast(".pack".count) + ".idx"), "git_odb_backend_one_pack")
+                var single: OpaquePointer?
+                try check(git_odb_new(&single), "git_odb_new")
+                defer { git_odb_free(single) }
+                // From here the database owns the backend and frees it with itself.
+                try check(git_odb_add_backend(single, backend, 1), "git_odb_add_backend")
+                for var id in try Repository.objectIDs(in: single!) {
+                    try check(git_packbuilder_insert(builder, &id, nil), "git_packbuilder_insert")
+                }
+            }
+            for loose in oldLoose {
+                let parts = loose.split(separator: "/").suffix(2).joined()
+                var id = git_oid()
+                try check(git_oid_fromstrn(&id, parts, 40), "git_oid_fromstrn")
+                try check(git_packbuilder_insert(builder, &id, nil), "git_packbuilder_insert")
+            }
         }
         let objects = git_packbuilder_object_count(builder)
         guard objects > 0 else {
-            return RepackResult(packsBefore: oldPacks.count, looseBefore: oldLoose.count, objects: 0, bytesBefore: 0, bytesAfter: 0)
+            return RepackResult(packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: 0, bytesBefore: beforeBytes, bytesAfter: beforeBytes)
         }
         // Written through the indexer, which fsyncs the pack and index when durability is on.
         try check(git_packbuilder_write(builder, packFolder, 0, nil, nil), "git_packbuilder_write")
@@ -82,8 +112,20 @@ extension Repository {
         for loose in oldLoose { unlink(loose) }
         let after = try packFiles()
         return RepackResult(
-            packsBefore: oldPacks.count, looseBefore: oldLoose.count, objects: objects,
-            bytesBefore: oldPacks.reduce(0) { $0 + $1.size }, bytesAfter: after.reduce(0) { $0 + $1.size })
+            packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: objects,
+            bytesBefore: beforeBytes, bytesAfter: after.reduce(0) { $0 + $1.size })
+    }
+
+    /// Every object id an object database lists.
+    static func objectIDs(in odb: OpaquePointer) throws -> [git_oid] {
+        final class Collector { var ids: [git_oid] = [] }
+        let collector = Collector()
+        try check(git_odb_foreach(odb, { id, payload in
+            guard let id, let payload else { return 0 }
+            Unmanaged<Collector>.fromOpaque(payload).takeUnretainedValue().ids.append(id.pointee)
+            return 0
+        }, Unmanaged.passUnretained(collector).toOpaque()), "git_odb_foreach")
+        return collector.ids
     }
 
     private func packName(_ builder: OpaquePointer?) throws -> String {

@@ -141,7 +141,7 @@ public final class DocumentStore: Sendable {
 
     /// Consolidates the repository's packs into one now (`folio gc`); saves may go on meanwhile.
     public func consolidatePacks() throws -> ConsolidationReport {
-        let result = try packMaintainer.consolidate(Repository.open(at: configuration.repositoryPath))
+        let result = try packMaintainer.consolidate(Repository.open(at: configuration.repositoryPath), full: true)
         return ConsolidationReport(
             packsBefore: result.packsBefore, looseObjectsBefore: result.looseBefore, objects: result.objects,
             bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter)

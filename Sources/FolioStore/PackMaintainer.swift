@@ -60,16 +60,17 @@ final class PackMaintainer: @unchecked Sendable {
             do {
                 let repository = try Repository.open(at: path)
                 guard try repository.packFiles().count > threshold else { continue }
-                _ = try consolidate(repository)
+                _ = try consolidate(repository, full: false)
             } catch {
                 logger.warning("pack consolidation failed; will try again after more commits", metadata: ["error": "\(error)"])
             }
         }
     }
 
-    /// Consolidates now (also `folio gc`), then lets readers and the writer drop their stale handles.
-    func consolidate(_ repository: Repository) throws -> RepackResult {
-        let result = try repository.consolidatePacks()
+    /// Consolidates now (`full`: everything, as `folio gc` does; otherwise geometrically), then lets
+    /// readers and the writer drop their stale handles.
+    func consolidate(_ repository: Repository, full: Bool) throws -> RepackResult {
+        let result = try repository.consolidatePacks(full: full)
         afterConsolidation()
         logger.info("consolidated packs", metadata: [
             "packs_before": "\(result.packsBefore)", "objects": "\(result.objects)", "bytes_after": "\(result.bytesAfter)",

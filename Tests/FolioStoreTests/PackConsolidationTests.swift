@@ -51,6 +51,24 @@ import Testing
         try git("-C", fixture.repoPath, "fsck", "--strict")
     }
 
+    @Test func backgroundRepacksLeaveTheLargestPackAlone() async throws {
+        let fixture = try StoreFixture()
+        let key = try fixture.key()
+        let big = String(repeating: "A long paragraph of planning text. ", count: 400)
+        for index in 0..<20 { _ = try await fixture.store.save(key, content: big + "\(index)", updatedBy: "ann") }
+        _ = try fixture.store.consolidatePacks()
+        let base = try Repository.open(at: fixture.repoPath).packFiles()
+        #expect(base.count == 1)
+        for index in 0..<5 { _ = try await fixture.store.save(key, content: "small \(index)", updatedBy: "bo") }
+
+        let result = try Repository.open(at: fixture.repoPath).consolidatePacks(full: false)
+        let after = try Repository.open(at: fixture.repoPath).packFiles().map(\.name)
+        #expect(result.packsBefore == 6 && after.count == 2, "five small packs became one")
+        #expect(after.contains(base[0].name), "the large pack was not rewritten")
+        try git("-C", fixture.repoPath, "fsck", "--strict", "--no-dangling")
+        #expect(try fixture.store.history(key).revisions.count == 25)
+    }
+
     @Test func aRunningStoreKeepsThePackCountBounded() async throws {
         let fixture = try StoreFixture(background: true) { $0.maxPacks = 8 }
         for index in 0..<40 { _ = try await fixture.store.save(try fixture.key(), content: "v\(index)", updatedBy: "ann") }
