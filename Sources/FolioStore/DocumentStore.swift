@@ -16,6 +16,7 @@ public final class DocumentStore: Sendable {
     let queue: CommitQueue
     let mirrorWorker: MirrorWorker?
     let packMaintainer: PackMaintainer
+    let envelopes: EnvelopeCache
     let urlSigner: LocalURLSigner
     let logger: Logger
 
@@ -65,6 +66,7 @@ public final class DocumentStore: Sendable {
         self.mirror = mirror
         self.logger = logger
         self.urlSigner = try LocalURLSigner(secretPath: configuration.presignSecretPath)
+        self.envelopes = EnvelopeCache(capacity: configuration.envelopeCacheBytes)
         let readers = ReaderPool(path: configuration.repositoryPath)
         self.readers = readers
         let worker = mirror.map { MirrorWorker(catalog: catalog, mirror: $0, readers: readers, logger: logger) }
@@ -244,7 +246,13 @@ public final class DocumentStore: Sendable {
             let envelope: Envelope
             var source = LoadedDocument.Source.git
             do {
-                envelope = try Envelope.decode(readers.withRepository { try $0.readBlob(ObjectIDText.parse(blob)) })
+                if let cached = envelopes.envelope(forBlob: blob) {
+                    envelope = cached
+                } else {
+                    let data = try readers.withRepository { try $0.readBlob(ObjectIDText.parse(blob)) }
+                    envelope = try Envelope.decode(data)
+                    envelopes.store(envelope, forBlob: blob, size: data.count)
+                }
             } catch {
                 logger.warning("git could not serve a file; trying the mirror", metadata: ["key": "\(key.path)", "error": "\(error)"])
                 guard let data = try? mirror?.read(key) else {

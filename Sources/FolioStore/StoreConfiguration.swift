@@ -28,6 +28,8 @@ public struct StoreConfiguration: Sendable {
     public var packedWrites: Bool
     /// Past this many packs a running server consolidates them into one (`FOLIO_MAX_PACKS`, default 64).
     public var maxPacks: Int
+    /// Bytes of recently loaded envelopes kept in memory (`FOLIO_CACHE_BYTES`, default 32 MiB; 0 turns it off).
+    public var envelopeCacheBytes: Int
     /// The secret that signs presigned local URLs (`FOLIO_PRESIGN_SECRET_FILE`, default: `presign.secret`
     /// beside the repository), generated on first use.
     public var presignSecretPath: String
@@ -88,6 +90,7 @@ public struct StoreConfiguration: Sendable {
             maxBatch: try int("FOLIO_MAX_BATCH", 256),
             packedWrites: environment["FOLIO_PACKED_WRITES"] != "0",
             maxPacks: try int("FOLIO_MAX_PACKS", 64),
+            envelopeCacheBytes: environment["FOLIO_CACHE_BYTES"] == "0" ? 0 : try int("FOLIO_CACHE_BYTES", 32 * 1024 * 1024),
             presignSecretPath: environment["FOLIO_PRESIGN_SECRET_FILE"].nonEmpty
                 ?? ((repositoryPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("presign.secret"),
             presignExpires: presignExpires,
