@@ -2,8 +2,10 @@ import Foundation
 
 /// The local mirror: `{MEDIA_ROOT}/projects/{file_key}`, the old system's layout.
 ///
-/// Each write goes to a temporary file in the same folder, is fsynced, then renamed over the old one (and
-/// the folder fsynced), so a reader sees the old or the new version, never half of one, even after a crash.
+/// Each write goes to a temporary file in the same folder and is renamed over the old one, so a reader
+/// sees the old or the new version, never half of one. Durability comes from `sync()`, one `syncfs` per
+/// round of writes, before the outbox forgets them: a crash before it leaves the rows, and the next start
+/// writes those files again. Under load that is one flush per round instead of two per file.
 public struct LocalMirror: Mirror {
     /// `{MEDIA_ROOT}/projects`.
     public let root: URL
@@ -23,13 +25,21 @@ public struct LocalMirror: Mirror {
         let folder = target.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let temporary = folder.appendingPathComponent(".\(key.name).json.\(UUID().uuidString).tmp")
-        try writeDurably(envelope, to: temporary.path)
+        try writeFile(envelope, to: temporary.path)
         guard rename(temporary.path, target.path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary.path)
             throw StoreError(.unavailable, "cannot publish \(key.path) in the local mirror: rename: \(reason)")
         }
-        try syncFolder(folder.path)
+    }
+
+    public func sync() throws {
+        let fd = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError(.unavailable, "cannot open the local mirror \(root.path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard LocalMirror.syncFileSystem(fd) == 0 else {
+            throw StoreError(.unavailable, "cannot flush the local mirror \(root.path): \(String(cString: strerror(errno)))")
+        }
     }
 
     public func remove(_ key: FileKey) throws {
@@ -37,7 +47,6 @@ public struct LocalMirror: Mirror {
         if unlink(target.path) != 0 && errno != ENOENT {
             throw StoreError(.unavailable, "cannot remove \(key.path) from the local mirror: \(String(cString: strerror(errno)))")
         }
-        try? syncFolder(target.deletingLastPathComponent().path)
     }
 
     public func read(_ key: FileKey) throws -> Data? {
@@ -63,7 +72,17 @@ public struct LocalMirror: Mirror {
         }
     }
 
-    private func writeDurably(_ data: Data, to path: String) throws {
+    /// `syncfs(2)`: flushes the file system holding `fd` in one call. Glibc declares it only under
+    /// `_GNU_SOURCE`, which Swift's C import does not set, so it is looked up at run time; `sync(2)` (every
+    /// file system) stands in where it is missing.
+    private static let syncFileSystem: @convention(c) (Int32) -> Int32 = {
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") {
+            return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+        }
+        return { _ in Glibc.sync(); return 0 }
+    }()
+
+    private func writeFile(_ data: Data, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError(.unavailable, "cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -79,16 +98,5 @@ public struct LocalMirror: Mirror {
                 offset += written
             }
         }
-        guard fsync(fd) == 0 else {
-            unlink(path)
-            throw StoreError(.unavailable, "cannot fsync \(path): \(String(cString: strerror(errno)))")
-        }
-    }
-
-    private func syncFolder(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        _ = fsync(fd)
     }
 }

@@ -18,4 +18,12 @@ public protocol Mirror: Sendable {
     /// Whether the mirror holds `key` at `commit` (nil: it holds nothing for the key). `envelope` gives the
     /// expected bytes for mirrors that can only compare contents.
     func holds(_ key: FileKey, commit: String, envelope: () throws -> Data) throws -> Bool?
+    /// Makes every write so far durable. The outbox forgets a write only after this returns, so a mirror
+    /// may defer durability to here and pay for one flush per round of writes instead of one per file.
+    func sync() throws
+}
+
+extension Mirror {
+    /// Mirrors whose writes are durable when they return (S3) have nothing to flush.
+    public func sync() throws {}
 }

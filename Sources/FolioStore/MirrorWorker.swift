@@ -68,7 +68,7 @@ final class MirrorWorker: @unchecked Sendable {
     /// disk bound); returns how many were mirrored and how many failed.
     @discardableResult
     func drain(now: Date = Date(), parallelism: Int = 8, progress: ((Int, Int) -> Void)? = nil) -> (mirrored: Int, failed: Int) {
-        let counts = Mutex((mirrored: 0, failed: 0))
+        let counts = Mutex((mirrored: 0, failed: 0, written: [OutboxEntry]()))
         var seen = Set<String>()
         let total = progress == nil ? 0 : ((try? catalog.outboxAll().count) ?? 0)
         while true {
@@ -88,12 +88,27 @@ final class MirrorWorker: @unchecked Sendable {
                 group.enter()
                 DispatchQueue.global().async {
                     let ok = self.process(entry)
-                    counts.withLock { if ok { $0.mirrored += 1 } else { $0.failed += 1 } }
+                    counts.withLock { if ok { $0.written.append(entry) } else { $0.failed += 1 } }
                     slots.signal()
                     group.leave()
                 }
             }
             group.wait()
+            // One flush for the whole round, then the outbox may forget what it made durable.
+            let written = counts.withLock { state -> [OutboxEntry] in
+                defer { state.written.removeAll() }
+                return state.written
+            }
+            if !written.isEmpty {
+                do {
+                    try mirror.sync()
+                    for entry in written { try catalog.outboxCompleted(entry.fileKey, commit: entry.commit) }
+                    counts.withLock { $0.mirrored += written.count }
+                } catch {
+                    for entry in written { fail(entry, error) }
+                    counts.withLock { $0.failed += written.count }
+                }
+            }
             let done = counts.withLock { $0.mirrored + $0.failed }
             progress?(done, max(total, done))
         }
@@ -109,17 +124,24 @@ final class MirrorWorker: @unchecked Sendable {
             } else {
                 try mirror.remove(key)
             }
-            try catalog.outboxCompleted(entry.fileKey, commit: entry.commit)
             return true
         } catch {
+            fail(entry, error)
+            return false
+        }
+    }
+
+    private func fail(_ entry: OutboxEntry, _ error: any Error) {
+        do {
             // Outages: exponential backoff with jitter, capped at five minutes. A configuration problem
             // (wrong secret, missing bucket) will not fix itself in a second: retry it at the cap.
             let retryable = (error as? MirrorError)?.retryable ?? true
             let exponent = retryable ? Double(min(entry.attempts, 10)) : 10
             let delay = min(300, pow(2, exponent)) * Double.random(in: 0.5...1.0)
             logger.warning("mirror write failed", metadata: ["key": "\(entry.fileKey)", "error": "\(error)", "retry_in_s": "\(Int(delay))"])
-            try? catalog.outboxFailed(entry.fileKey, commit: entry.commit, error: "\(error)", nextAttemptAt: Date().addingTimeInterval(delay))
-            return false
+            try catalog.outboxFailed(entry.fileKey, commit: entry.commit, error: "\(error)", nextAttemptAt: Date().addingTimeInterval(delay))
+        } catch {
+            logger.error("cannot record a mirror failure in the outbox", metadata: ["key": "\(entry.fileKey)", "error": "\(error)"])
         }
     }
 }
