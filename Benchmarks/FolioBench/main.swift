@@ -1,16 +1,13 @@
-import FolioGit
-import FolioStore
 import Foundation
-import Logging
 
-// folio-bench: measures durable save throughput (group commit beside one-commit-per-save), and load,
-// history and diff latency, on real repositories in a temp folder. Prints markdown; `--write FILE`
-// also saves it. Sizes shrink with `--quick` for a smoke run.
+// folio-bench: in-process measurements of Folio's store on real repositories in a temp folder (durable
+// save throughput, group commit beside one commit per save; load, history and diff latency), plus the
+// helpers Benchmarks/run-all.sh uses to build large repositories. Prints markdown; `--write FILE` also
+// saves it, `--json FILE` appends machine-readable results. `--quick` shrinks everything for a smoke run.
 
-let arguments = CommandLine.arguments
-let quick = arguments.contains("--quick")
-let outputPath = arguments.firstIndex(of: "--write").map { arguments[$0 + 1] }
-let base = ProcessInfo.processInfo.environment["FOLIO_BENCH_DIR"] ?? NSTemporaryDirectory()
+let options = Options(CommandLine.arguments)
+let benchBase = ProcessInfo.processInfo.environment["FOLIO_BENCH_DIR"] ?? NSTemporaryDirectory()
+let json = JSONLines(path: options.jsonPath)
 nonisolated(unsafe) var report: [String] = []
 
 /// Prints a report line and keeps it for `--write` (called from the main flow only).
@@ -19,140 +16,40 @@ nonisolated(unsafe) var report: [String] = []
     report.append(line)
 }
 
-func freshStore(_ label: String, configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> (DocumentStore, String) {
-    let folder = (base as NSString).appendingPathComponent("folio-bench-\(label)-\(UUID().uuidString.prefix(6))")
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    var configuration = StoreConfiguration.rooted(at: folder)
-    configure(&configuration)
-    var logger = Logger(label: "bench")
-    logger.logLevel = .error
-    return (try DocumentStore.open(configuration, logger: logger, background: true), folder)
+func header() -> String {
+    let info = ProcessInfo.processInfo
+    return "Machine: \(info.activeProcessorCount) cores, \(info.physicalMemory / (1 << 30)) GiB; fsync on for every write. Command: `folio-bench \(CommandLine.arguments.dropFirst().joined(separator: " "))`."
 }
 
-/// Saves `total` documents from `writers` concurrent tasks (each to its own file); returns saves/second.
-func saveThroughput(_ store: DocumentStore, writers: Int, total: Int, content: String) async throws -> Double {
-    let perWriter = max(1, total / writers)
-    let seconds = try await timeAsync {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<writers {
-                group.addTask {
-                    for index in 0..<perWriter {
-                        _ = try await store.save(projectID: "bench", type: .prd, name: "w\(writer)",
-                                                 content: "\(content) \(index)", updatedBy: "writer\(writer)")
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+do {
+    switch options.command {
+    case "all":
+        emit("## Core: durable saves, load, history, diff")
+        emit("")
+        emit(header())
+        emit("")
+        try await benchSaves(options, json: json)
+        try await benchLatency(options, json: json)
+        try await benchSizes(options, json: json)
+        try await benchHistorySize(options, json: json)
+    case "saves": try await benchSaves(options, json: json)
+    case "latency": try await benchLatency(options, json: json)
+    case "sizes": try await benchSizes(options, json: json)
+    case "history-size": try await benchHistorySize(options, json: json)
+    case "fill": try await fillCommand(options)
+    case "history": try historyCommand(options, json: json)
+    case "seed-sizes": try await seedSizesCommand(options)
+    case "help", "--help", "-h":
+        print(usage)
+    default:
+        FileHandle.standardError.write(Data("folio-bench: unknown command \(options.command)\n\(usage)\n".utf8))
+        exit(2)
     }
-    return Double(perWriter * writers) / seconds
+} catch {
+    FileHandle.standardError.write(Data("folio-bench: \(error)\n".utf8))
+    exit(1)
 }
 
-let machine = "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB"
-emit("## Core: durable saves, load, history, diff")
-emit("")
-emit("Machine: \(machine); fsync on for every write. Command: `swift run -c release folio-bench\(quick ? " --quick" : "")`.")
-emit("")
-
-// 1. Durable save throughput, group commit (packs) beside the naive mode (loose objects, one commit per write), same run.
-emit("### Durable saves per second")
-emit("")
-emit("| writers | group commit (saves/s) | one commit per save (saves/s) | ratio |")
-emit("|---:|---:|---:|---:|")
-let totalSaves = quick ? 200 : 2000
-for writers in [1, 8, 64, 256] {
-    var grouped: [Double] = [], naive: [Double] = []
-    for _ in 0..<(quick ? 1 : 3) {
-        let (batched, folderA) = try freshStore("group")
-        grouped.append(try await saveThroughput(batched, writers: writers, total: writers == 1 ? totalSaves / 4 : totalSaves, content: "text"))
-        batched.close()
-        try? FileManager.default.removeItem(atPath: folderA)
-        let (plain, folderB) = try freshStore("naive") { $0.maxBatch = 1; $0.packedWrites = false }
-        naive.append(try await saveThroughput(plain, writers: writers, total: writers == 1 ? totalSaves / 4 : totalSaves / 2, content: "text"))
-        plain.close()
-        try? FileManager.default.removeItem(atPath: folderB)
-    }
-    let g = Stats(samples: grouped).median, n = Stats(samples: naive).median
-    emit("| \(writers) | \(Int(g)) | \(Int(n)) | \(String(format: "%.1f×", g / n)) |")
-}
-emit("")
-
-// 2. Latency at 10k revisions of one file.
-let revisions = quick ? 1000 : 10_000
-let (store, folder) = try freshStore("latency")
-let key = try FileKey(projectID: "bench", fileType: .prd, name: "main_prd")
-let paragraph = String(repeating: "The product must let planners compare revisions quickly. ", count: 16)
-var commits: [String] = []
-let fill = try await timeAsync {
-    // 64 concurrent writers on one file, so the 10k revisions are written with group commit.
-    commits = try await withThrowingTaskGroup(of: [String].self) { group in
-        for writer in 0..<64 {
-            group.addTask {
-                var mine: [String] = []
-                for index in stride(from: writer, to: revisions, by: 64) {
-                    mine.append(try await store.save(key, content: "# PRD\n\(paragraph)\nrevision \(index)\n", updatedBy: "u\(writer)").commit)
-                }
-                return mine
-            }
-        }
-        var all: [String] = []
-        for try await part in group { all += part }
-        return all
-    }
-}
-emit("### Latency with \(revisions) revisions of one ~1 KB file")
-emit("")
-emit("(Filling it took \(String(format: "%.1f", fill)) s: \(Int(Double(revisions) / fill)) saves/s from 64 writers on one file.)")
-emit("")
-@MainActor func measure(_ label: String, _ runs: Int, _ body: () throws -> Void) throws {
-    var samples: [Double] = []
-    for _ in 0..<runs { samples.append(try time(body)) }
-    let stats = Stats(samples: samples)
-    emit("| \(label) | \(ms(stats.median)) | \(ms(stats.p99)) |")
-}
-let history = try store.history(key, limit: 1000)
-emit("| operation | p50 | p99 |")
-emit("|---|---:|---:|")
-try measure("load current", 2000) { _ = try store.load(key) }
-try measure("load at an old commit", 1000) { _ = try store.load(key, at: commits[commits.count / 2]) }
-try measure("history, first page of 50", 2000) { _ = try store.history(key, limit: 50) }
-let deepCursor = String(revisions / 20)
-try measure("history, page of 50 deep in the past", 2000) { _ = try store.history(key, limit: 50, cursor: deepCursor) }
-try measure("diff adjacent revisions (line)", 500) { _ = try store.diff(key, from: history.revisions[1].commit, to: history.revisions[0].commit) }
-try measure("diff first vs last revision (line)", 500) { _ = try store.diff(key, from: commits[0], to: history.revisions[0].commit) }
-try measure("diff adjacent revisions (word)", 500) { _ = try store.diff(key, from: history.revisions[1].commit, to: history.revisions[0].commit, mode: .word) }
-emit("")
-store.close()
-try? FileManager.default.removeItem(atPath: folder)
-
-// 3. History of one file must not depend on how many other commits the repository holds.
-emit("### History of one file vs. the size of the repository")
-emit("")
-emit("| other commits in the repository | history, first page of 50 (p50) | p99 |")
-emit("|---:|---:|---:|")
-for others in quick ? [1000, 10_000] : [1000, 100_000] {
-    let (store, folder) = try freshStore("size")
-    let tracked = try FileKey(projectID: "bench", fileType: .prd, name: "tracked")
-    for index in 0..<100 { _ = try await store.save(tracked, content: "tracked \(index)", updatedBy: "u") }
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        for writer in 0..<128 {
-            group.addTask {
-                for index in stride(from: writer, to: others, by: 128) {
-                    _ = try await store.save(projectID: "other\(index % 500)", type: .prd, name: "f\(index % 7)", content: "\(index)", updatedBy: "u")
-                }
-            }
-        }
-        try await group.waitForAll()
-    }
-    var samples: [Double] = []
-    for _ in 0..<2000 { samples.append(try time { _ = try store.history(tracked, limit: 50) }) }
-    let stats = Stats(samples: samples)
-    emit("| \(others) | \(ms(stats.median)) | \(ms(stats.p99)) |")
-    store.close()
-    try? FileManager.default.removeItem(atPath: folder)
-}
-emit("")
-
-if let outputPath {
+if let outputPath = options.outputPath {
     try report.joined(separator: "\n").appending("\n").write(toFile: outputPath, atomically: true, encoding: .utf8)
 }
