@@ -10,11 +10,7 @@ final class MirrorWorker: @unchecked Sendable {
     private let mirror: any Mirror
     private let readers: ReaderPool
     private let logger: Logger
-    private let condition = NSCondition()
-    private var wake = false
-    private var stopping = false
-    private var running = false
-    private let finished = DispatchSemaphore(value: 0)
+    private var loop: BackgroundLoop?
 
     init(catalog: any Catalog, mirror: any Mirror, readers: ReaderPool, logger: Logger) {
         self.catalog = catalog
@@ -23,46 +19,20 @@ final class MirrorWorker: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Starts the background thread that drains after every commit and retries failures when due.
+    /// Starts the background thread that drains after every commit and, each second, retries failures
+    /// that have come due. Called once, before the store is shared.
     func start() {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !running else { return }
-        running = true
-        let thread = Thread { [unowned self] in self.run() }
-        thread.name = "folio-mirror"
-        thread.start()
+        guard loop == nil else { return }
+        let loop = BackgroundLoop(name: "folio-mirror", interval: 1) { [unowned self] in _ = self.drain() }
+        self.loop = loop
+        loop.start()
     }
 
     /// Wakes the worker (called after each commit).
-    func signal() {
-        condition.lock()
-        wake = true
-        condition.signal()
-        condition.unlock()
-    }
+    func signal() { loop?.signal() }
 
     /// Stops the background thread after its current pass.
-    func stop() {
-        condition.lock()
-        let wasRunning = running
-        stopping = true
-        condition.signal()
-        condition.unlock()
-        if wasRunning { finished.wait() }
-    }
-
-    private func run() {
-        while true {
-            condition.lock()
-            if !wake && !stopping { _ = condition.wait(until: Date().addingTimeInterval(1)) }
-            wake = false
-            let stop = stopping
-            condition.unlock()
-            if stop { finished.signal(); return }
-            _ = drain()
-        }
-    }
+    func stop() { loop?.stop() }
 
     /// Processes every row that is due at `now`, `parallelism` at a time (mirror writes are network or
     /// disk bound); returns how many were mirrored and how many failed.

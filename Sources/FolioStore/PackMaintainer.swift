@@ -10,11 +10,7 @@ final class PackMaintainer: @unchecked Sendable {
     private let threshold: Int
     private let logger: Logger
     private let afterConsolidation: @Sendable () -> Void
-    private let condition = NSCondition()
-    private var wake = false
-    private var stopping = false
-    private var running = false
-    private let finished = DispatchSemaphore(value: 0)
+    private var loop: BackgroundLoop?
 
     init(path: String, threshold: Int, logger: Logger, afterConsolidation: @escaping @Sendable () -> Void) {
         self.path = path
@@ -23,47 +19,27 @@ final class PackMaintainer: @unchecked Sendable {
         self.afterConsolidation = afterConsolidation
     }
 
+    /// Starts the thread that checks the pack count after commits. Called once, before the store is shared.
     func start() {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !running else { return }
-        running = true
-        let thread = Thread { [unowned self] in self.run() }
-        thread.name = "folio-packs"
-        thread.start()
+        guard loop == nil else { return }
+        let loop = BackgroundLoop(name: "folio-packs") { [unowned self] in self.consolidateIfNeeded() }
+        self.loop = loop
+        loop.start()
     }
 
-    func signal() {
-        condition.lock()
-        wake = true
-        condition.signal()
-        condition.unlock()
-    }
+    /// Asks for a check (called after each commit).
+    func signal() { loop?.signal() }
 
-    func stop() {
-        condition.lock()
-        let wasRunning = running
-        stopping = true
-        condition.signal()
-        condition.unlock()
-        if wasRunning { finished.wait() }
-    }
+    /// Stops the thread after its current pass.
+    func stop() { loop?.stop() }
 
-    private func run() {
-        while true {
-            condition.lock()
-            while !wake && !stopping { condition.wait() }
-            wake = false
-            let stop = stopping
-            condition.unlock()
-            if stop { finished.signal(); return }
-            do {
-                let repository = try Repository.open(at: path)
-                guard try repository.packFiles().count > threshold else { continue }
-                _ = try consolidate(repository, full: false)
-            } catch {
-                logger.warning("pack consolidation failed; will try again after more commits", metadata: ["error": "\(error)"])
-            }
+    private func consolidateIfNeeded() {
+        do {
+            let repository = try Repository.open(at: path)
+            guard try repository.packFiles().count > threshold else { return }
+            _ = try consolidate(repository, full: false)
+        } catch {
+            logger.warning("pack consolidation failed; will try again after more commits", metadata: ["error": "\(error)"])
         }
     }
 
