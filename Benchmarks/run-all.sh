@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds Folio and folio-bench (release), runs every benchmark and regenerates BENCHMARKS.md.
 #
-#   Benchmarks/run-all.sh            the full run (about 30 minutes on 2 cores); writes BENCHMARKS.md
+#   Benchmarks/run-all.sh            the full run (about 35 minutes on 2 shared cores); writes BENCHMARKS.md
 #   Benchmarks/run-all.sh --quick    a smoke run (a few minutes); writes $TMPDIR/BENCHMARKS.quick.md
 #                                    unless --out is given, so the full results are not overwritten
 #   extra flags go to Benchmarks/tools/bench.py: --out FILE, --keep (keep the work folder with logs),

@@ -89,7 +89,7 @@ class Context:
     def note(self, section, command):
         """Keeps the first command of each shape (ports and folders vary) for the report."""
         line = command if isinstance(command, str) else " ".join(shlex.quote(part) for part in command)
-        line = line.replace(self.work, "$WORK").replace(self.bin, "$BIN").replace(ROOT + "/", "")
+        line = line.replace(self.work, "$WORK").replace(self.bin, "$BIN").replace(ROOT + "/", "").replace(sys.executable, "python3")
         shape = re.sub(r"\d+", "N", line)
         seen = self.commands.setdefault(section, [])
         if all(re.sub(r"\d+", "N", existing) != shape for existing in seen):
@@ -663,7 +663,22 @@ def grouped(rows, *keys):
     return groups
 
 
-def write_report(ctx, path, started_at, total_s):
+NOTES_MARKER = "<!-- Everything below this line is written by hand; Benchmarks/run-all.sh keeps it when it rewrites this file. -->"
+
+
+def kept_notes(path):
+    """The hand-written part of an existing report (from NOTES_MARKER on), or nothing."""
+    try:
+        with open(path) as handle:
+            text = handle.read()
+    except OSError:
+        return ""
+    index = text.find(NOTES_MARKER)
+    return text[index:] if index >= 0 else ""
+
+
+def write_report(ctx, path, started_at, total_s, failed=()):
+    notes = kept_notes(path)
     m = ctx.data["machine"]
     L = []
     w = L.append
@@ -684,7 +699,8 @@ def write_report(ctx, path, started_at, total_s):
     w(m["df"])
     w("```")
     w("")
-    w(f"- Code measured: commit `{m['commit'][:120]}`" + (" **with uncommitted changes under Sources/**" if m["dirty"] else " (no local changes under Sources/)"))
+    subject = m["commit"] if len(m["commit"]) <= 80 else m["commit"][:78].rstrip() + "…"
+    w(f"- Code measured: commit `{subject}`" + (" **with uncommitted changes under Sources/**" if m["dirty"] else " (no local changes under Sources/)"))
     w(f"- {m['swift']}; {m['git']}; {m['wrk']}; {m['hyperfine']}; {m['aws']}")
     w("- fsync is on for every durable save (libgit2 `GIT_OPT_ENABLE_FSYNC_GITDIR`); `folio serve` runs with its defaults "
       "(request log at info level to a file) unless a row says otherwise.")
@@ -798,8 +814,16 @@ def write_report(ctx, path, started_at, total_s):
     for name, (seconds, before, after) in ctx.timings.items():
         w(f"- {name}: {seconds / 60:.1f} min (load average before {before}, after {after})")
     w("")
+    if failed:
+        w("## Sections that failed")
+        w("")
+        for line in failed:
+            w(f"- {line}")
+        w("")
     with open(path, "w") as handle:
         handle.write("\n".join(L) + "\n")
+        if notes:
+            handle.write("\n" + notes.rstrip("\n") + "\n")
 
 
 def findings_notes(ctx):
@@ -812,12 +836,12 @@ def findings_notes(ctx):
         first, last = d1 / s1, (dn - dp) / max(sn - sp, 1e-9)
         notes.append(f"Save throughput falls as packs accumulate: filling {growth['files']:,} new files with 64 writers ran at "
                      f"{first:,.0f} saves/s for the first {d1:,.0f} saves ({p1:.0f} packs) and {last:,.0f} saves/s for the last "
-                     f"slice ({pn:.0f} packs). Every group commit adds a pack and nothing consolidates them while serving.")
+                     f"slice ({pn:.0f} packs): the pack count grew with every group commit and nothing consolidated the packs during the fill.")
     build = ctx.data.get("s3", {}).get("build", {})
     if build.get("reindex_s"):
         files = ctx.data["s3"].get("mirror_files") or ctx.mirror_files
         notes.append(f"`folio reindex` (the same ingest a restart after a crash or a `git push` runs) took {build['reindex_s']:.0f} s "
-                     f"for {files:,} commits ({files / build['reindex_s']:,.0f} commits/s, one CPU-bound thread).")
+                     f"for {files:,} commits ({files / build['reindex_s']:,.0f} commits/s).")
     sizes = {(r["size"], r["op"]): r for r in ctx.data.get("sizes", {}).get("inprocess", [])}
     word, line = sizes.get(("5 MB", "diff (word)")), sizes.get(("5 MB", "diff (line)"))
     if word and line:
@@ -829,7 +853,12 @@ def findings_notes(ctx):
         g, n = median([r["ok_rps"] for r in post[("group", 1)]]), median([r["ok_rps"] for r in post[("naive", 1)]])
         if g < n:
             notes.append(f"At 1 connection over HTTP, group commit ({g:,.0f} saves/s) is slower than naive mode ({n:,.0f}): "
-                         "a lone save pays for writing and indexing a whole pack.")
+                         "group commit writes even a one-save batch as a pack with its index, naive mode as loose objects.")
+    memory = ctx.data.get("sizes", {}).get("memory")
+    if memory:
+        notes.append(f"Memory after large documents: once the size runs had loaded and diffed the 5 MB document "
+                     f"(word diff included), `folio serve` had peaked at {fmt_mib(memory['VmHWM'])} and still held "
+                     f"{fmt_mib(memory['VmRSS'])} resident.")
     http = ctx.data.get("http", {})
     if http.get("get_quiet") and http.get("get"):
         loud = median([r["ok_rps"] for r in http["get"] if r["conns"] == 64])
@@ -1105,10 +1134,7 @@ def main():
         for name, value in state["context"].items():
             setattr(ctx, name, value)
         ctx.timings = {name: tuple(value) for name, value in ctx.timings.items()}
-        write_report(ctx, args.out, state["started_at"], state["total_s"])
-        if state.get("failed"):
-            with open(args.out, "a") as handle:
-                handle.write("\n## Sections that failed\n\n" + "\n".join(f"- {line}" for line in state["failed"]) + "\n")
+        write_report(ctx, args.out, state["started_at"], state["total_s"], state.get("failed", ()))
         log(f"wrote {args.out} from {args.report_only}")
         return
     if not args.bin:
@@ -1141,10 +1167,7 @@ def main():
     with open(os.path.join(ctx.work, "state.json"), "w") as handle:
         json.dump({"context": {name: getattr(ctx, name) for name in keep}, "started_at": started_at, "total_s": total_s,
                    "failed": failed}, handle, indent=1, default=str)
-    write_report(ctx, args.out, started_at, total_s)
-    if failed:
-        with open(args.out, "a") as handle:
-            handle.write("\n## Sections that failed\n\n" + "\n".join(f"- {line}" for line in failed) + "\n")
+    write_report(ctx, args.out, started_at, total_s, failed)
     log(f"wrote {args.out} in {(time.monotonic() - started) / 60:.1f} min")
     if not args.keep:
         shutil.rmtree(ctx.work, ignore_errors=True)
