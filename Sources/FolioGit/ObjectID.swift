@@ -12,7 +12,7 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
     }
 
     init(_ oid: git_oid) {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        let digits = ObjectID.hexDigits
         self.hex = withUnsafeBytes(of: oid.id) { raw in
             String(unsafeUninitializedCapacity: 40) { buffer in
                 for (index, byte) in raw.prefix(20).enumerated() {
@@ -23,6 +23,9 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
             }
         }
     }
+
+    /// Built once: ids are formatted on every object the store reads or writes.
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     init(_ pointer: UnsafePointer<git_oid>) {
         self.init(pointer.pointee)

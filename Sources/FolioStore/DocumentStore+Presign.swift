@@ -28,7 +28,7 @@ extension DocumentStore {
         let key = try FileKey(parsing: keyPath)
         if let data = try mirror?.read(key) { return data }
         // Not mirrored yet (the outbox is behind): serve the same bytes from git.
-        guard let blob = try catalog.document(key)?.blob, try catalog.document(key)?.isLive == true else {
+        guard let document = try catalog.document(key), document.isLive, let blob = document.blob else {
             throw StoreError(.notFound, "\(key.path) does not exist")
         }
         return try readers.withRepository { try $0.readBlob(ObjectIDText.parse(blob)) }

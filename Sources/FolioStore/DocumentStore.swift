@@ -230,11 +230,14 @@ public final class DocumentStore: Sendable {
     public func load(_ key: FileKey, at commit: String? = nil) throws -> LoadedDocument {
         if let commit {
             let id = try resolveCommit(commit, field: "commit")
-            guard let data = try readers.withRepository({ try $0.readFile(at: key.path, inCommit: id) }) else {
+            // One borrowed handle for both reads.
+            let (file, info) = try readers.withRepository { repository in
+                (try repository.readFile(at: key.path, inCommit: id), try repository.commit(id))
+            }
+            guard let data = file else {
                 throw StoreError(.notFound, "\(key.path) has no version at commit \(id.short)", field: "commit")
             }
             let envelope = try Envelope.decode(data)
-            let info = try readers.withRepository { try $0.commit(id) }
             return LoadedDocument(
                 fileKey: key.path, content: envelope.content, metadata: envelope.metadata, type: envelope.type, commit: id.hex,
                 updatedBy: info.author.name, updatedAt: info.committer.time, source: .git)
@@ -333,15 +336,13 @@ public final class DocumentStore: Sendable {
     /// Pending mirror writes, for status.
     public func mirrorOutbox() throws -> [OutboxEntry] { try catalog.outboxAll() }
 
-    /// Queues every live file for the mirror again (then `flushMirror` publishes them).
-    public func requeueAllForMirror(projectIDs: [String]? = nil) throws -> Int {
-        // Files are found through the catalog, one project at a time when projects are named.
+    /// Queues every live file on the branch for the mirror again (then `flushMirror` publishes them).
+    func requeueAllForMirror() throws -> Int {
         var count = 0
         let repository = try Repository.open(at: configuration.repositoryPath)
         guard let tip = try repository.resolveReference(configuration.branchReference) else { return 0 }
         for file in try repository.listFiles(inCommit: tip) {
             guard let key = try? FileKey(parsing: file.path), let commit = try catalog.document(key)?.commit else { continue }
-            if let projectIDs, !projectIDs.contains(key.projectID) { continue }
             try catalog.enqueueMirror(key.path, commit: commit, now: Date())
             count += 1
         }
@@ -377,9 +378,12 @@ public final class DocumentStore: Sendable {
             throw StoreError.invalid(field, "\(field) '\(FileKey.printable(text))' is not a commit id (4 to 40 hex digits)")
         }
         do {
-            let id = try readers.withRepository { try $0.expandID(text) }
-            guard try readers.withRepository({ try $0.commit(id) }).id == id else { throw StoreError(.notFound, "") }
-            return id
+            // Expanding finds any object; reading it as a commit proves it is one.
+            return try readers.withRepository { repository in
+                let id = try repository.expandID(text)
+                _ = try repository.commit(id)
+                return id
+            }
         } catch let error as GitError where error.code == .ambiguous {
             throw StoreError.invalid(field, "\(field) '\(text)' matches more than one object; give more digits")
         } catch {
