@@ -1,18 +1,23 @@
 import FolioStore
 import Foundation
 
-// The JSON shapes the API answers with. Fields a client may branch on are always present, as null
-// when there is no value, so clients need not tell "absent" from "empty".
+// The JSON shapes the API answers with, and that `folio … --json` prints, so scripts see one format.
+// Fields a client may branch on are always present, as null when there is no value, so clients need
+// not tell "absent" from "empty".
 
 /// A file's version: `GET /api/projects/{pid}/{type}/` and `…/revisions/{commit}`.
-struct DocumentReply: Encodable {
+public struct DocumentReply: Encodable {
     var document: LoadedDocument
+
+    /// The reply for `document`.
+    public init(document: LoadedDocument) { self.document = document }
 
     enum CodingKeys: String, CodingKey {
         case fileKey = "file_key", content, metadata, type, commit, updatedBy = "updated_by", updatedAt = "updated_at", source
     }
 
-    func encode(to encoder: any Encoder) throws {
+    /// Writes every field, nulls included.
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(document.fileKey, forKey: .fileKey)
         try container.encode(document.content, forKey: .content)
@@ -26,8 +31,9 @@ struct DocumentReply: Encodable {
 }
 
 /// A page of history, newest first: `GET …/history/`.
-struct HistoryReply: Encodable {
-    struct Entry: Encodable {
+public struct HistoryReply: Encodable {
+    /// One revision.
+    public struct Entry: Encodable {
         var seq: Int
         var commit: String
         var author: String
@@ -35,6 +41,17 @@ struct HistoryReply: Encodable {
         var action: String
         var message: String
         var size: Int
+
+        /// The entry for `revision`.
+        public init(_ revision: Revision) {
+            seq = revision.seq
+            commit = revision.commit
+            author = revision.author
+            committed_at = revision.committedAt
+            action = revision.action.rawValue
+            message = revision.message
+            size = revision.size
+        }
     }
 
     var file_key: String
@@ -43,13 +60,12 @@ struct HistoryReply: Encodable {
 
     init(key: FileKey, page: HistoryPage) {
         file_key = key.path
-        revisions = page.revisions.map {
-            Entry(seq: $0.seq, commit: $0.commit, author: $0.author, committed_at: $0.committedAt, action: $0.action.rawValue, message: $0.message, size: $0.size)
-        }
+        revisions = page.revisions.map(Entry.init)
         next_cursor = page.nextCursor
     }
 
-    func encode(to encoder: any Encoder) throws {
+    /// Writes every field, nulls included.
+    public func encode(to encoder: any Encoder) throws {
         enum Keys: String, CodingKey { case file_key, revisions, next_cursor }
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(file_key, forKey: .file_key)
@@ -59,11 +75,16 @@ struct HistoryReply: Encodable {
 }
 
 /// A project's live files: `GET /api/projects/{pid}/files/`.
-struct FileListReply: Encodable {
-    struct Entry: Encodable {
+public struct FileListReply: Encodable {
+    /// One file.
+    public struct Entry: Encodable {
         var record: DocumentRecord
 
-        func encode(to encoder: any Encoder) throws {
+        /// The entry for `record`.
+        public init(record: DocumentRecord) { self.record = record }
+
+        /// Writes every field, nulls included.
+        public func encode(to encoder: any Encoder) throws {
             enum Keys: String, CodingKey { case file_key, type, name, commit, size, updated_by, updated_at }
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(record.key.path, forKey: .file_key)
@@ -81,7 +102,7 @@ struct FileListReply: Encodable {
 }
 
 /// A structured diff: `GET …/diff/?format=json`. Line mode fills `hunks`, word mode `segments`.
-struct DiffReply: Encodable {
+public struct DiffReply: Encodable {
     struct Hunk: Encodable { var header: String, old_start: Int, old_lines: Int, new_start: Int, new_lines: Int, lines: [Line] }
     struct Line: Encodable { var origin: String, old_line: Int?, new_line: Int?, text: String }
     struct Segment: Encodable { var op: String, text: String }
@@ -98,7 +119,8 @@ struct DiffReply: Encodable {
     var segments: [Segment]?
     var metadata_changes: [MetadataChange]
 
-    init(_ diff: DocumentDiff) {
+    /// The reply for `diff`.
+    public init(_ diff: DocumentDiff) {
         file_key = diff.fileKey
         from = diff.from
         to = diff.to
