@@ -19,8 +19,10 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "FolioGit", dependencies: ["CGit2"]),
-        .target(name: "FolioS3", dependencies: ["CCurl", "CCrypto"]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // FolioGit writes its own packs (zlib entries, SHA-1 trailer) for group commits.
+        .target(name: "FolioGit", dependencies: ["CGit2", "CZlib", "CCrypto"]),
+        .target(name: "FolioS3", dependencies: ["CCurl", "CCrypto", "CZlib"]),
         .target(
             name: "FolioStore",
             dependencies: [

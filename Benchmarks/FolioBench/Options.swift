@@ -79,7 +79,8 @@ func openStore(folder: String, mirror: StoreConfiguration.MirrorKind = .local, c
     configuration.mirrorKind = mirror
     configure(&configuration)
     var logger = Logger(label: "bench")
-    logger.logLevel = .error
+    // FOLIO_LOG_LEVEL=debug shows where each group commit's time goes.
+    logger.logLevel = ProcessInfo.processInfo.environment["FOLIO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
     return try DocumentStore.open(configuration, logger: logger, background: true)
 }
 

@@ -2,7 +2,6 @@
 #define FOLIO_CCURL_SHIM_H
 
 #include <curl/curl.h>
-#include <zlib.h>
 
 /* curl_easy_setopt and curl_easy_getinfo are variadic, which Swift cannot
    call; these typed wrappers cover each argument kind. */
@@ -44,16 +43,6 @@ static inline CURLcode folio_curl_setopt_seek_function(CURL *handle, int (*fn)(v
 
 static inline CURLcode folio_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
-}
-
-/* zlib's init calls are macros that pass the library version and struct size, which Swift
-   cannot expand; gzip framing is selected by the window-bits offsets (+16 write, +32 detect). */
-static inline int folio_deflate_init_gzip(z_stream *stream, int level) {
-    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-}
-
-static inline int folio_inflate_init_gzip(z_stream *stream) {
-    return inflateInit2(stream, 15 + 32);
 }
 
 #endif

@@ -1,4 +1,32 @@
 import CGit2
+import Foundation
+
+/// The state of an open batch: the in-memory backend new objects land in, the objects the batch
+/// created (in the order written), and the pack backend's refresh, which the batch calls itself.
+final class Batch {
+    let mempack: UnsafeMutablePointer<git_odb_backend>
+    let pack: UnsafeMutablePointer<git_odb_backend>
+    let refreshPacks: @convention(c) (UnsafeMutablePointer<git_odb_backend>?) -> Int32
+    /// Each created object with what it is a version of (a folder's or file's path), for deltas.
+    var objects: [(id: ObjectID, lineage: String?)] = []
+    var known: Set<ObjectID> = []
+
+    init(mempack: UnsafeMutablePointer<git_odb_backend>, pack: UnsafeMutablePointer<git_odb_backend>,
+         refreshPacks: @escaping @convention(c) (UnsafeMutablePointer<git_odb_backend>?) -> Int32) {
+        self.mempack = mempack
+        self.pack = pack
+        self.refreshPacks = refreshPacks
+    }
+
+    func record(_ id: ObjectID, lineage: String?) {
+        if known.insert(id).inserted { objects.append((id, lineage)) }
+    }
+
+    func reset() {
+        objects.removeAll(keepingCapacity: true)
+        known.removeAll(keepingCapacity: true)
+    }
+}
 
 extension Repository {
     /// Starts collecting new objects in memory instead of writing each as a loose, fsynced file.
@@ -6,42 +34,89 @@ extension Repository {
     /// A save writes five or more objects (blob, trees, commit); as loose files that is one fsync each.
     /// Collected in memory and written by `flushBatch` as one pack, a whole group of saves costs one
     /// pack and index fsync. Objects stay readable through this handle while the batch is open.
+    ///
+    /// The handle gets its own object database: the in-memory backend first, then the repository's
+    /// loose objects and packs. Its pack backend does not rescan the pack folder by itself: libgit2
+    /// rescans on every write of an object it does not have yet (that is, on every new object), which
+    /// costs a directory listing per object. The batch rescans once after writing its pack instead, and
+    /// `refreshObjects()` does when another writer moved the branch.
     public func beginBatch() throws {
-        guard mempack == nil else { return }
-        var backend: UnsafeMutablePointer<git_odb_backend>?
-        try check(git_mempack_new(&backend), "git_mempack_new")
+        guard batch == nil else { return }
+        let objectsPath = (path as NSString).appendingPathComponent("objects")
+        var newODB: OpaquePointer?
+        try check(git_odb_new(&newODB), "git_odb_new")
+        guard let newODB else { throw GitError(code: .failed, function: "git_odb_new", message: "no object database") }
+        var adopted = false
+        defer { if !adopted { git_odb_free(newODB) } }
+
+        var loose: UnsafeMutablePointer<git_odb_backend>?
+        try check(git_odb_backend_loose(&loose, objectsPath, -1, 1, 0, 0), "git_odb_backend_loose")
+        try add(loose, to: newODB, priority: 1)
+        var pack: UnsafeMutablePointer<git_odb_backend>?
+        try check(git_odb_backend_pack(&pack, objectsPath), "git_odb_backend_pack")
+        guard let pack, let refreshPacks = pack.pointee.refresh else {
+            pack?.pointee.free(pack)
+            throw GitError(code: .failed, function: "git_odb_backend_pack", message: "the pack backend cannot refresh")
+        }
+        pack.pointee.refresh = nil
+        try add(pack, to: newODB, priority: 2)
+        var mempack: UnsafeMutablePointer<git_odb_backend>?
+        try check(git_mempack_new(&mempack), "git_mempack_new")
         // The highest priority makes new objects land here rather than in the loose backend.
-        if let error = Result(catching: { try check(git_odb_add_backend(odb, backend, 1000), "git_odb_add_backend") }).failure {
+        try add(mempack, to: newODB, priority: 1000)
+
+        try check(git_repository_set_odb(handle, newODB), "git_repository_set_odb")
+        adopted = true
+        git_odb_free(odb)
+        odb = newODB
+        batch = Batch(mempack: mempack!, pack: pack, refreshPacks: refreshPacks)
+    }
+
+    /// Hands `backend` to `odb`, which owns it from then on; frees it if that fails.
+    private func add(_ backend: UnsafeMutablePointer<git_odb_backend>?, to odb: OpaquePointer, priority: Int32) throws {
+        if let error = Result(catching: { try check(git_odb_add_backend(odb, backend, priority), "git_odb_add_backend") }).failure {
             backend?.pointee.free(backend)
             throw error
         }
-        mempack = backend
     }
 
-    /// Writes every object collected since the last flush as one durable pack (fsynced with its index).
+    /// Notes an object this handle wrote, so the batch's pack includes it; `lineage` names what it is a
+    /// version of (a folder's or a file's path), so versions in one batch can be stored as deltas.
+    func recordBatchObject(_ id: ObjectID, lineage: String? = nil) {
+        batch?.record(id, lineage: lineage)
+    }
+
+    /// Writes every object created since the last flush as one durable pack with its index (see
+    /// `PackFile`).
     ///
     /// Call this before moving a reference to a commit in the batch, so the reference never points at
-    /// objects that a crash could lose.
+    /// objects that a crash could lose. (libgit2's own `git_mempack_dump` would add every object
+    /// reachable from each commit's tree — the whole repository's current files, again in every pack.)
     public func flushBatch() throws {
-        guard let mempack else { return }
-        var buffer = git_buf()
-        try check(git_mempack_dump(&buffer, handle, mempack), "git_mempack_dump")
-        defer { git_buf_dispose(&buffer) }
-        // A pack of zero objects is a 32-byte header and trailer; nothing new was written.
-        if buffer.size > 32 {
-            var writepack: UnsafeMutablePointer<git_odb_writepack>?
-            try check(git_odb_write_pack(&writepack, odb, nil, nil), "git_odb_write_pack")
-            defer { folio_git_writepack_free(writepack) }
-            var stats = git_indexer_progress()
-            try check(folio_git_writepack_append(writepack, buffer.ptr, buffer.size, &stats), "git_odb_writepack.append")
-            try check(folio_git_writepack_commit(writepack, &stats), "git_odb_writepack.commit")
+        guard let batch else { return }
+        if !batch.objects.isEmpty {
+            var objects: [PackFile.Object] = []
+            objects.reserveCapacity(batch.objects.count)
+            for (id, lineage) in batch.objects {
+                var oid = id.oid
+                var object: OpaquePointer?
+                try check(git_odb_read(&object, odb, &oid), "git_odb_read")
+                defer { git_odb_object_free(object) }
+                let content = UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object))
+                objects.append(PackFile.Object(id: id, type: git_odb_object_type(object), content: Array(content), lineage: lineage))
+            }
+            try PackFile(objects: objects).write(into: path + "/objects/pack")
+            // The new pack must be known before the in-memory copies go.
+            try check(batch.refreshPacks(batch.pack), "git_odb_refresh")
         }
-        try check(git_mempack_reset(mempack), "git_mempack_reset")
+        try check(git_mempack_reset(batch.mempack), "git_mempack_reset")
+        batch.reset()
     }
 
     /// Drops the objects collected since the last flush (after a lost compare-and-swap, for example).
     public func discardBatch() throws {
-        guard let mempack else { return }
-        try check(git_mempack_reset(mempack), "git_mempack_reset")
+        guard let batch else { return }
+        try check(git_mempack_reset(batch.mempack), "git_mempack_reset")
+        batch.reset()
     }
 }

@@ -63,7 +63,9 @@ extension Repository {
         defer { git_treebuilder_free(builder) }
         var oid = git_oid()
         try check(git_treebuilder_write(&oid, builder), "git_treebuilder_write")
-        return ObjectID(oid)
+        let id = ObjectID(oid)
+        recordBatchObject(id)
+        return id
     }
 
     /// Writes the tree that results from applying `changes` to `base` (nil: the empty tree).
@@ -91,7 +93,31 @@ extension Repository {
         }
         var out = git_oid()
         try check(git_tree_create_updated(&out, handle, tree, updates.count, &updates), "git_tree_create_updated")
-        return ObjectID(out)
+        let id = ObjectID(out)
+        if batch != nil { try recordTrees(from: id, along: changes.map(\.path)) }
+        return id
+    }
+
+    /// Records the trees an update rewrote — the root and every folder on a changed path — for the
+    /// batch's pack. (Folders an update emptied are gone from the new tree and need nothing.)
+    private func recordTrees(from root: ObjectID, along paths: [String]) throws {
+        recordBatchObject(root, lineage: "tree:")
+        var rootOID = root.oid
+        var tree: OpaquePointer?
+        try check(git_tree_lookup(&tree, handle, &rootOID), "git_tree_lookup")
+        defer { git_tree_free(tree) }
+        for path in paths {
+            var folder = ""
+            for component in path.split(separator: "/").dropLast() {
+                folder = folder.isEmpty ? String(component) : folder + "/" + component
+                var entry: OpaquePointer?
+                let result = git_tree_entry_bypath(&entry, tree, folder)
+                if result == GIT_ENOTFOUND.rawValue { break }
+                try check(result, "git_tree_entry_bypath")
+                defer { git_tree_entry_free(entry) }
+                recordBatchObject(ObjectID(git_tree_entry_id(entry)!), lineage: "tree:" + folder)
+            }
+        }
     }
 
     /// Writes a commit object without moving any reference; the caller publishes it with `updateReference`.
@@ -116,7 +142,9 @@ extension Repository {
                     "git_commit_create")
             }
         }
-        return ObjectID(out)
+        let id = ObjectID(out)
+        recordBatchObject(id)
+        return id
     }
 
     /// Reads a commit's header, message and trailers.

@@ -30,13 +30,16 @@ extension Repository {
         return size
     }
 
-    /// Stores `data` as a blob (in the open batch if there is one) and returns its id.
-    public func writeBlob(_ data: Data) throws -> ObjectID {
+    /// Stores `data` as a blob (in the open batch if there is one) and returns its id. `path` says which
+    /// file it is a version of, so a batch can store earlier versions as deltas against later ones.
+    public func writeBlob(_ data: Data, path: String? = nil) throws -> ObjectID {
         var oid = git_oid()
         _ = try data.withUnsafeBytes { bytes in
             try check(git_blob_create_from_buffer(&oid, handle, bytes.baseAddress, bytes.count), "git_blob_create_from_buffer")
         }
-        return ObjectID(oid)
+        let id = ObjectID(oid)
+        recordBatchObject(id, lineage: path.map { "file:" + $0 })
+        return id
     }
 
     /// The id `data` would have as a blob, without storing it.

@@ -29,10 +29,11 @@ extension Repository {
     /// Rewrites objects into one pack and removes the packs and loose objects it replaces, so reads stay
     /// fast (few indexes to search) and disk use stays close to `git gc`'s.
     ///
-    /// `full` rewrites everything. Otherwise the repack is geometric: the largest pack stays as it is and
-    /// only the smaller packs and loose objects are merged — unless together they reach half its size —
-    /// so the work done over a repository's life stays proportional to what was written, not to the
-    /// repository's size times the number of consolidations.
+    /// `full` rewrites everything. Otherwise the repack is geometric, like `git repack --geometric=2`:
+    /// packs that already form a progression where each is at least twice the size of the next smaller
+    /// one stay as they are, and only the small packs below it (plus loose objects) are merged — with as
+    /// many of the larger ones as the merged pack would otherwise break the progression with. Each object
+    /// is then rewritten O(log n) times over a repository's life instead of at every consolidation.
     ///
     /// Safe beside writers in this and other processes: only packs and loose objects that existed before
     /// the object listing began are removed, and every object they held — reachable or not — goes into
@@ -42,11 +43,7 @@ extension Repository {
         let packFolder = path + "/objects/pack"
         let allPacks = try packFiles()
         let oldLoose = looseObjectPaths()
-        var oldPacks = allPacks
-        if !full, let largest = allPacks.max(by: { $0.size < $1.size }) {
-            let rest = allPacks.filter { $0.name != largest.name }
-            if rest.reduce(0, { $0 + $1.size }) * 2 < largest.size { oldPacks = rest }
-        }
+        let oldPacks = full ? allPacks : Repository.geometricRollUp(allPacks)
         let beforeBytes = allPacks.reduce(0) { $0 + $1.size }
         // One pack and no loose objects is already consolidated (unreachable objects are kept anyway).
         guard oldPacks.count > 1 || !oldLoose.isEmpty else {
@@ -114,6 +111,24 @@ extension Repository {
         return RepackResult(
             packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: objects,
             bytesBefore: beforeBytes, bytesAfter: after.reduce(0) { $0 + $1.size })
+    }
+
+    /// The packs a geometric repack merges (factor 2): the smallest ones up to where the rest, from
+    /// there on, grow at least twofold from one to the next and stay at least twice the merged size.
+    static func geometricRollUp(_ packs: [(name: String, size: Int64)]) -> [(name: String, size: Int64)] {
+        let sorted = packs.sorted { $0.size < $1.size }
+        guard sorted.count > 1 else { return [] }
+        // From the largest down, find where the progression breaks.
+        var split = sorted.count - 1
+        while split > 0 && sorted[split].size >= 2 * sorted[split - 1].size { split -= 1 }
+        if split > 0 { split += 1 }
+        // The merged pack may break the progression with the next ones up: take those in too.
+        var total = sorted[..<split].reduce(Int64(0)) { $0 + $1.size }
+        while split < sorted.count && sorted[split].size < 2 * total {
+            total += sorted[split].size
+            split += 1
+        }
+        return split > 1 ? Array(sorted[..<split]) : []
     }
 
     /// Every object id an object database lists.

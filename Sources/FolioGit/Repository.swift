@@ -8,10 +8,10 @@ import Foundation
 /// `@unchecked Sendable`.
 public final class Repository: @unchecked Sendable {
     let handle: OpaquePointer
-    /// The object database, kept open because the batch writer attaches its in-memory backend to it.
-    let odb: OpaquePointer
-    /// The in-memory object backend while a batch is open (see `Repository+Batch.swift`).
-    var mempack: UnsafeMutablePointer<git_odb_backend>?
+    /// The object database, kept open for direct object reads; replaced when a batch opens.
+    var odb: OpaquePointer
+    /// The open batch, if any (see `Repository+Batch.swift`).
+    var batch: Batch?
     /// The repository's folder.
     public let path: String
 
@@ -27,7 +27,7 @@ public final class Repository: @unchecked Sendable {
     }
 
     deinit {
-        // The odb owns the mempack backend once added, so freeing the odb frees it too.
+        // The odb owns its backends (the batch's included), so freeing it frees them too.
         git_odb_free(odb)
         git_repository_free(handle)
     }
@@ -84,7 +84,12 @@ public final class Repository: @unchecked Sendable {
 
     /// Makes objects written by other handles or processes (new packs) visible to this handle.
     public func refreshObjects() throws {
-        try check(git_odb_refresh(odb), "git_odb_refresh")
+        if let batch {
+            // A batch's pack backend only rescans when asked (see `beginBatch`).
+            try check(batch.refreshPacks(batch.pack), "git_odb_refresh")
+        } else {
+            try check(git_odb_refresh(odb), "git_odb_refresh")
+        }
     }
 
     /// True when `ancestor` is reachable from `descendant` (or equal to it).

@@ -1,4 +1,4 @@
-import CCurl
+import CZlib
 import Foundation
 
 /// gzip compression through zlib, for objects stored with `Content-Encoding: gzip`.

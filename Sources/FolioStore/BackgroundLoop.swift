@@ -6,6 +6,7 @@ import Foundation
 final class BackgroundLoop: @unchecked Sendable {
     private let name: String
     private let interval: TimeInterval?
+    private let niceness: Int32
     private let body: @Sendable () -> Void
     private let condition = NSCondition()
     private var wake = false
@@ -13,10 +14,13 @@ final class BackgroundLoop: @unchecked Sendable {
     private var running = false
     private let finished = DispatchSemaphore(value: 0)
 
-    /// A loop that runs `body` when signalled, and every `interval` seconds when one is given.
-    init(name: String, interval: TimeInterval? = nil, body: @escaping @Sendable () -> Void) {
+    /// A loop that runs `body` when signalled, and every `interval` seconds when one is given. A positive
+    /// `niceness` lowers the thread's CPU priority (Linux schedules threads individually), for work
+    /// that should yield to saves and reads when the machine is busy.
+    init(name: String, interval: TimeInterval? = nil, niceness: Int32 = 0, body: @escaping @Sendable () -> Void) {
         self.name = name
         self.interval = interval
+        self.niceness = niceness
         self.body = body
     }
 
@@ -51,6 +55,11 @@ final class BackgroundLoop: @unchecked Sendable {
     }
 
     private func run() {
+        #if os(Linux)
+        // On Linux the nice value belongs to the calling thread (who = 0), not the whole process. Best
+        // effort: if it cannot be lowered the work still runs, only less politely.
+        if niceness > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+        #endif
         while true {
             condition.lock()
             while !wake && !stopping {

@@ -18,6 +18,8 @@ final class CommitQueue: @unchecked Sendable {
 
     /// Used only on the writer thread (after `init`); replaced when packs were consolidated.
     private var repository: Repository
+    /// The branch tip this writer last wrote or saw; when the branch is elsewhere, another writer moved it.
+    private var lastTip: ObjectID?
     private let reopenRequested = Atomic<Bool>(false)
     private let catalog: any Catalog
     private let configuration: StoreConfiguration
@@ -130,6 +132,11 @@ final class CommitQueue: @unchecked Sendable {
             attempt += 1
             let started = DispatchTime.now().uptimeNanoseconds
             let tip = try repository.resolveReference(configuration.branchReference)
+            if tip != lastTip {
+                // Another process (or a consolidation) wrote packs this handle has not listed yet.
+                try repository.refreshObjects()
+                lastTip = tip
+            }
             let built = try build(requests, on: tip)
             let builtAt = DispatchTime.now().uptimeNanoseconds
             guard let newTip = built.newTip else {
@@ -154,6 +161,7 @@ final class CommitQueue: @unchecked Sendable {
                 continue
             }
             Failpoint.afterRef.hit()
+            lastTip = newTip
             let publishedAt = DispatchTime.now().uptimeNanoseconds
             let known = Dictionary(uniqueKeysWithValues: built.records.map { ($0.commit, $0) })
             try Ingest.catchUp(repository: repository, catalog: catalog, to: newTip, known: known)
@@ -244,7 +252,7 @@ final class CommitQueue: @unchecked Sendable {
                     built.outcomes.append(.unchanged(key: key))
                     continue
                 }
-                blob = try repository.writeBlob(bytes)
+                blob = try repository.writeBlob(bytes, path: key.path)
                 size = bytes.count
                 metadataText = JSONValue.object(envelope.metadata).canonicalText
                 action = restoring ? .restore : (existing == nil ? .create : .update)

@@ -22,7 +22,8 @@ final class PackMaintainer: @unchecked Sendable {
     /// Starts the thread that checks the pack count after commits. Called once, before the store is shared.
     func start() {
         guard loop == nil else { return }
-        let loop = BackgroundLoop(name: "folio-packs") { [unowned self] in self.consolidateIfNeeded() }
+        // Consolidation is CPU-heavy (git's delta search) and never urgent: it yields to saves and reads.
+        let loop = BackgroundLoop(name: "folio-packs", niceness: 10) { [unowned self] in self.consolidateIfNeeded() }
         self.loop = loop
         loop.start()
     }

@@ -37,7 +37,7 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func ingestedTip() throws -> String? {
-        try wrap { try pool.read { db in try String.fetchOne(db, sql: CatalogSchema.selectState, arguments: [CatalogSchema.ingestedTipName]) } }
+        try wrap { try pool.read { db in try String.fetchOne(db.cachedStatement(sql: CatalogSchema.selectState), arguments: [CatalogSchema.ingestedTipName]) } }
     }
 
     public func apply(_ records: [CommitRecord], newTip: String, expectedTip: String?, now: Date) throws -> Bool {
@@ -47,33 +47,40 @@ public final class SQLiteCatalog: Catalog {
                 // IMMEDIATE takes the write lock before the tip is read, so two processes cannot both see
                 // the same tip and both append (a deferred transaction would fail to upgrade instead).
                 try db.inTransaction(.immediate) {
-                    let tip = try String.fetchOne(db, sql: CatalogSchema.selectState, arguments: [CatalogSchema.ingestedTipName])
+                    let tip = try String.fetchOne(db.cachedStatement(sql: CatalogSchema.selectState), arguments: [CatalogSchema.ingestedTipName])
                     guard tip == expectedTip else { return .rollback }
                     let nowMillis = Int64(now.timeIntervalSince1970 * 1000)
+                    // Prepared once per connection: a group commit runs these four statements per save.
+                    let nextSeq = try db.cachedStatement(sql: CatalogSchema.nextSeq)
+                    let insertRevision = try db.cachedStatement(sql: CatalogSchema.insertRevision)
+                    let upsertDeleted = try db.cachedStatement(sql: CatalogSchema.upsertDeletedDocument)
+                    let upsertLive = try db.cachedStatement(sql: CatalogSchema.upsertLiveDocument)
+                    let upsertOutbox = try db.cachedStatement(sql: CatalogSchema.upsertOutbox)
                     for record in records {
                         let time = Int64(record.committedAt.timeIntervalSince1970)
+                        let commit = record.commit.hex
                         for change in record.changes {
                             let key = change.key
-                            let seq = try Int64.fetchOne(db, sql: CatalogSchema.nextSeq, arguments: [key.path]) ?? 1
-                            try db.execute(sql: CatalogSchema.insertRevision, arguments: [
-                                key.path, seq, record.commit.hex, change.blob?.hex, change.action.rawValue,
+                            let seq = try Int64.fetchOne(nextSeq, arguments: [key.path]) ?? 1
+                            try insertRevision.execute(arguments: [
+                                key.path, seq, commit, change.blob?.hex, change.action.rawValue,
                                 record.author, time, record.message, change.size,
                             ])
                             if change.action == .delete {
-                                try db.execute(sql: CatalogSchema.upsertDeletedDocument, arguments: [
-                                    key.path, key.projectID, key.fileType.rawValue, key.name, record.commit.hex,
+                                try upsertDeleted.execute(arguments: [
+                                    key.path, key.projectID, key.fileType.rawValue, key.name, commit,
                                     record.author, time, time,
                                 ])
                             } else {
-                                try db.execute(sql: CatalogSchema.upsertLiveDocument, arguments: [
-                                    key.path, key.projectID, key.fileType.rawValue, key.name, record.commit.hex,
+                                try upsertLive.execute(arguments: [
+                                    key.path, key.projectID, key.fileType.rawValue, key.name, commit,
                                     change.blob?.hex, change.size, record.author, time, change.metadata,
                                 ])
                             }
-                            try db.execute(sql: CatalogSchema.upsertOutbox, arguments: [key.path, record.commit.hex, nowMillis])
+                            try upsertOutbox.execute(arguments: [key.path, commit, nowMillis])
                         }
                     }
-                    try db.execute(sql: CatalogSchema.upsertState, arguments: [CatalogSchema.ingestedTipName, newTip])
+                    try db.cachedStatement(sql: CatalogSchema.upsertState).execute(arguments: [CatalogSchema.ingestedTipName, newTip])
                     applied = true
                     return .commit
                 }
@@ -83,16 +90,16 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func document(_ key: FileKey) throws -> DocumentRecord? {
-        try wrap { try pool.read { db in try Row.fetchOne(db, sql: CatalogSchema.selectDocument, arguments: [key.path]).flatMap(Self.document) } }
+        try wrap { try pool.read { db in try Row.fetchOne(db.cachedStatement(sql: CatalogSchema.selectDocument), arguments: [key.path]).flatMap(Self.document) } }
     }
 
     public func documents(projectID: String, type: FileType?) throws -> [DocumentRecord] {
         try wrap {
             try pool.read { db in
                 let rows = if let type {
-                    try Row.fetchAll(db, sql: CatalogSchema.selectProjectDocumentsOfType, arguments: [projectID, type.rawValue])
+                    try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectProjectDocumentsOfType), arguments: [projectID, type.rawValue])
                 } else {
-                    try Row.fetchAll(db, sql: CatalogSchema.selectProjectDocuments, arguments: [projectID])
+                    try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectProjectDocuments), arguments: [projectID])
                 }
                 return rows.compactMap(Self.document)
             }
@@ -100,16 +107,16 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func documentCount() throws -> Int {
-        try wrap { try pool.read { db in try Int.fetchOne(db, sql: CatalogSchema.countLiveDocuments) ?? 0 } }
+        try wrap { try pool.read { db in try Int.fetchOne(db.cachedStatement(sql: CatalogSchema.countLiveDocuments)) ?? 0 } }
     }
 
     public func revisions(_ key: FileKey, limit: Int, beforeSeq: Int?) throws -> [Revision] {
         try wrap {
             try pool.read { db in
                 let rows = if let beforeSeq {
-                    try Row.fetchAll(db, sql: CatalogSchema.selectRevisionsBefore, arguments: [key.path, beforeSeq, limit])
+                    try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectRevisionsBefore), arguments: [key.path, beforeSeq, limit])
                 } else {
-                    try Row.fetchAll(db, sql: CatalogSchema.selectRevisions, arguments: [key.path, limit])
+                    try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectRevisions), arguments: [key.path, limit])
                 }
                 return rows.map(Self.revision)
             }
@@ -117,29 +124,29 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func revision(_ key: FileKey, commit: String) throws -> Revision? {
-        try wrap { try pool.read { db in try Row.fetchOne(db, sql: CatalogSchema.selectRevisionByCommit, arguments: [commit, key.path]).map(Self.revision) } }
+        try wrap { try pool.read { db in try Row.fetchOne(db.cachedStatement(sql: CatalogSchema.selectRevisionByCommit), arguments: [commit, key.path]).map(Self.revision) } }
     }
 
     public func outboxDue(now: Date, limit: Int) throws -> [OutboxEntry] {
         try wrap {
             try pool.read { db in
-                try Row.fetchAll(db, sql: CatalogSchema.selectOutboxDue, arguments: [Int64(now.timeIntervalSince1970 * 1000), limit]).map(Self.outbox)
+                try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectOutboxDue), arguments: [Int64(now.timeIntervalSince1970 * 1000), limit]).map(Self.outbox)
             }
         }
     }
 
     public func outboxAll() throws -> [OutboxEntry] {
-        try wrap { try pool.read { db in try Row.fetchAll(db, sql: CatalogSchema.selectOutboxAll).map(Self.outbox) } }
+        try wrap { try pool.read { db in try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectOutboxAll)).map(Self.outbox) } }
     }
 
     public func outboxCompleted(_ key: String, commit: String) throws {
-        try wrap { try pool.write { db in try db.execute(sql: CatalogSchema.deleteOutbox, arguments: [key, commit]) } }
+        try wrap { try pool.write { db in try db.cachedStatement(sql: CatalogSchema.deleteOutbox).execute(arguments: [key, commit]) } }
     }
 
     public func outboxFailed(_ key: String, commit: String, error: String, nextAttemptAt: Date) throws {
         try wrap {
             try pool.write { db in
-                try db.execute(sql: CatalogSchema.failOutbox, arguments: [error, Int64(nextAttemptAt.timeIntervalSince1970 * 1000), key, commit])
+                try db.cachedStatement(sql: CatalogSchema.failOutbox).execute(arguments: [error, Int64(nextAttemptAt.timeIntervalSince1970 * 1000), key, commit])
             }
         }
     }
@@ -147,7 +154,7 @@ public final class SQLiteCatalog: Catalog {
     public func enqueueMirror(_ key: String, commit: String, now: Date) throws {
         try wrap {
             try pool.write { db in
-                try db.execute(sql: CatalogSchema.upsertOutbox, arguments: [key, commit, Int64(now.timeIntervalSince1970 * 1000)])
+                try db.cachedStatement(sql: CatalogSchema.upsertOutbox).execute(arguments: [key, commit, Int64(now.timeIntervalSince1970 * 1000)])
             }
         }
     }
@@ -155,7 +162,7 @@ public final class SQLiteCatalog: Catalog {
     public func insertLegacy(_ key: FileKey, content: String, metadata: String?, updatedBy: String?, updatedAt: Date?) throws {
         try wrap {
             try pool.write { db in
-                try db.execute(sql: CatalogSchema.insertLegacy, arguments: [
+                try db.cachedStatement(sql: CatalogSchema.insertLegacy).execute(arguments: [
                     key.path, key.projectID, key.fileType.rawValue, key.name, content.utf8.count, updatedBy,
                     updatedAt.map { Int64($0.timeIntervalSince1970) }, content, metadata,
                 ])

@@ -50,6 +50,48 @@ import Testing
         #expect(batched ? packs.count == 2 : packs.isEmpty, "batched writes go to one pack per flush, unbatched ones stay loose")
     }
 
+    /// Object ids in one pack, read by git's own `show-index`.
+    func objectsInPack(containing commit: ObjectID) throws -> Set<String> {
+        let folder = repoPath + "/objects/pack"
+        for index in try FileManager.default.contentsOfDirectory(atPath: folder) where index.hasSuffix(".idx") {
+            let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + index))
+            let listing = try runCommand("/usr/bin/env", ["git", "show-index"], input: data)
+            #expect(listing.status == 0, "git show-index: \(listing.stderr)")
+            let ids = Set(listing.stdout.split(separator: "\n").map { String($0.split(separator: " ")[1]) })
+            if ids.contains(commit.hex) { return ids }
+        }
+        return []
+    }
+
+    @Test func aBatchPackHoldsOnlyTheObjectsItsCommitsCreated() throws {
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        try repository.beginBatch()
+        var files: [String: String?] = [:]
+        for index in 0..<50 { files["p/prd/doc\(index).json"] = "text \(index)" }
+        files["q/prd/only.json"] = "alone"
+        _ = try commit(repository, files, author: alice, message: "fill\n")
+
+        // An update writes its blob, the three trees on its path and the commit — not the other 50 files.
+        let update = try commit(repository, ["p/prd/doc7.json": "changed"], author: alice, message: "update\n")
+        let tree = try repository.treeID(ofCommit: update)
+        let expected: Set<String> = [
+            update.hex, tree.hex,
+            try git("-C", repoPath, "rev-parse", "\(update.hex):p").trimmingCharacters(in: .newlines),
+            try git("-C", repoPath, "rev-parse", "\(update.hex):p/prd").trimmingCharacters(in: .newlines),
+            try git("-C", repoPath, "rev-parse", "\(update.hex):p/prd/doc7.json").trimmingCharacters(in: .newlines),
+        ]
+        #expect(try objectsInPack(containing: update) == expected)
+
+        // Removing the only file of a folder removes the folder: the pack holds the root tree and the commit.
+        let removal = try commit(repository, ["q/prd/only.json": nil], author: alice, message: "remove\n")
+        #expect(try objectsInPack(containing: removal) == [removal.hex, try repository.treeID(ofCommit: removal).hex])
+
+        // The same handle reads what it flushed (the in-memory copies are gone), and git agrees.
+        #expect(try repository.readFile(at: "p/prd/doc7.json", inCommit: update) == Data("changed".utf8))
+        #expect(try repository.readFile(at: "q/prd/only.json", inCommit: removal) == nil)
+        try git("-C", repoPath, "fsck", "--strict", "--no-dangling")
+    }
+
     @Test func readsAFileAtAnyCommitAndListsTrees() throws {
         let repository = try Repository.openOrCreateBare(at: repoPath)
         let first = try commit(repository, ["a/prd/x.json": "1", "a/prd/y.json": "y"], author: alice, message: "one\n")
