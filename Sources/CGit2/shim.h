@@ -5,6 +5,7 @@
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
+#include <git2/sys/commit.h>
 
 /* git_libgit2_opts is variadic, which Swift cannot call; each option the
    project uses gets a typed wrapper here. */

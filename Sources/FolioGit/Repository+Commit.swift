@@ -1,20 +1,6 @@
 import CGit2
 import Foundation
 
-/// One path to set or remove when building a new tree from an old one.
-public struct TreeChange: Sendable, Equatable {
-    /// The file's path, `/`-separated; intermediate trees are created or pruned as needed.
-    public var path: String
-    /// The new blob, or nil to remove the path.
-    public var blob: ObjectID?
-
-    /// Sets or removes `path`.
-    public init(path: String, blob: ObjectID?) {
-        self.path = path
-        self.blob = blob
-    }
-}
-
 /// A commit as read back from the repository.
 public struct CommitInfo: Sendable, Equatable {
     /// The commit's id.
@@ -56,90 +42,22 @@ public struct PathChange: Sendable, Equatable {
 }
 
 extension Repository {
-    /// The id of the empty tree, written if needed: the baseline for a repository's first commit.
-    public func emptyTree() throws -> ObjectID {
-        var builder: OpaquePointer?
-        try check(git_treebuilder_new(&builder, handle, nil), "git_treebuilder_new")
-        defer { git_treebuilder_free(builder) }
-        var oid = git_oid()
-        try check(git_treebuilder_write(&oid, builder), "git_treebuilder_write")
-        let id = ObjectID(oid)
-        recordBatchObject(id)
-        return id
-    }
-
-    /// Writes the tree that results from applying `changes` to `base` (nil: the empty tree).
-    public func updatedTree(base: ObjectID?, changes: [TreeChange]) throws -> ObjectID {
-        let baseID = try base ?? emptyTree()
-        var baseOID = baseID.oid
-        var tree: OpaquePointer?
-        try check(git_tree_lookup(&tree, handle, &baseOID), "git_tree_lookup")
-        defer { git_tree_free(tree) }
-        // git_tree_update keeps borrowed C strings, so the paths are copied into memory that lives
-        // until git_tree_create_updated returns.
-        let paths = changes.map { strdup($0.path) }
-        defer { paths.forEach { free($0) } }
-        var updates = changes.enumerated().map { index, change -> git_tree_update in
-            var update = git_tree_update()
-            update.path = UnsafePointer(paths[index])
-            if let blob = change.blob {
-                update.action = GIT_TREE_UPDATE_UPSERT
-                update.id = blob.oid
-                update.filemode = GIT_FILEMODE_BLOB
-            } else {
-                update.action = GIT_TREE_UPDATE_REMOVE
-            }
-            return update
-        }
-        var out = git_oid()
-        try check(git_tree_create_updated(&out, handle, tree, updates.count, &updates), "git_tree_create_updated")
-        let id = ObjectID(out)
-        if batch != nil { try recordTrees(from: id, along: changes.map(\.path)) }
-        return id
-    }
-
-    /// Records the trees an update rewrote — the root and every folder on a changed path — for the
-    /// batch's pack. (Folders an update emptied are gone from the new tree and need nothing.)
-    private func recordTrees(from root: ObjectID, along paths: [String]) throws {
-        recordBatchObject(root, lineage: "tree:")
-        var rootOID = root.oid
-        var tree: OpaquePointer?
-        try check(git_tree_lookup(&tree, handle, &rootOID), "git_tree_lookup")
-        defer { git_tree_free(tree) }
-        for path in paths {
-            var folder = ""
-            for component in path.split(separator: "/").dropLast() {
-                folder = folder.isEmpty ? String(component) : folder + "/" + component
-                var entry: OpaquePointer?
-                let result = git_tree_entry_bypath(&entry, tree, folder)
-                if result == GIT_ENOTFOUND.rawValue { break }
-                try check(result, "git_tree_entry_bypath")
-                defer { git_tree_entry_free(entry) }
-                recordBatchObject(ObjectID(git_tree_entry_id(entry)!), lineage: "tree:" + folder)
-            }
-        }
-    }
-
     /// Writes a commit object without moving any reference; the caller publishes it with `updateReference`.
+    ///
+    /// Built from ids, so neither the tree nor the parents are loaded and parsed (a root tree can hold
+    /// thousands of entries); libgit2 still checks that they exist.
     public func createCommit(tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature, message: String) throws -> ObjectID {
         var treeOID = tree.oid
-        var treeObject: OpaquePointer?
-        try check(git_tree_lookup(&treeObject, handle, &treeOID), "git_tree_lookup")
-        defer { git_tree_free(treeObject) }
-        var parentObjects: [OpaquePointer?] = []
-        defer { parentObjects.forEach { git_commit_free($0) } }
-        for parent in parents {
-            var oid = parent.oid
-            var object: OpaquePointer?
-            try check(git_commit_lookup(&object, handle, &oid), "git_commit_lookup")
-            parentObjects.append(object)
-        }
+        let parentOIDs = UnsafeMutableBufferPointer<git_oid>.allocate(capacity: max(parents.count, 1))
+        defer { parentOIDs.deallocate() }
+        for (index, parent) in parents.enumerated() { parentOIDs[index] = parent.oid }
+        var parentPointers: [UnsafePointer<git_oid>?] = parents.indices.map { UnsafePointer(parentOIDs.baseAddress! + $0) }
         var out = git_oid()
         _ = try author.withGitSignature { authorSignature in
             try committer.withGitSignature { committerSignature in
                 try check(
-                    git_commit_create(&out, handle, nil, authorSignature, committerSignature, "UTF-8", message, treeObject, parentObjects.count, &parentObjects),
-                    "git_commit_create")
+                    git_commit_create_from_ids(&out, handle, nil, authorSignature, committerSignature, "UTF-8", message, &treeOID, parents.count, &parentPointers),
+                    "git_commit_create_from_ids")
             }
         }
         let id = ObjectID(out)

@@ -199,8 +199,8 @@ final class CommitQueue: @unchecked Sendable {
 
         func currentBlob(_ key: FileKey) throws -> ObjectID? {
             if let known = current[key.path] { return known }
-            guard let parent else { return nil }
-            return try repository.blobID(at: key.path, inCommit: parent)
+            guard let tree else { return nil }
+            return try repository.blobID(at: key.path, inTree: tree)
         }
 
         for request in requests {

@@ -1,0 +1,162 @@
+import CGit2
+
+/// One path to set or remove when building a new tree from an old one.
+public struct TreeChange: Sendable, Equatable {
+    /// The file's path, `/`-separated; intermediate trees are created or pruned as needed.
+    public var path: String
+    /// The new blob, or nil to remove the path.
+    public var blob: ObjectID?
+
+    /// Sets or removes `path`.
+    public init(path: String, blob: ObjectID?) {
+        self.path = path
+        self.blob = blob
+    }
+}
+
+extension Repository {
+    /// Writes the tree that results from applying `changes` to `base` (nil: the empty tree).
+    ///
+    /// Each folder on a changed path is rewritten by splicing one entry into its raw tree object —
+    /// find the entry, replace, insert or drop it, write the bytes — rather than parsing every entry
+    /// into a builder, sorting and formatting them again. A save changes one entry per folder, and a
+    /// folder (or the root, with one entry per project) can hold thousands. Folders left empty are
+    /// removed, as git does.
+    public func updatedTree(base: ObjectID?, changes: [TreeChange]) throws -> ObjectID {
+        var root = base
+        for change in changes {
+            let components = change.path.split(separator: "/").map { Array($0.utf8) }
+            guard !components.isEmpty, components.allSatisfy({ !$0.isEmpty }) else {
+                throw GitError(code: .invalidSpec, function: "updatedTree", message: "'\(change.path)' is not a file path")
+            }
+            root = try splice(tree: root, folder: "", components: components[...], blob: change.blob)
+        }
+        // Removing the last file leaves the empty tree, which a commit can still point at.
+        return try root ?? writeTree([], folder: "")
+    }
+
+    /// Applies one change below `tree` (nil: a folder that does not exist yet); nil when it ends empty.
+    private func splice(tree: ObjectID?, folder: String, components: ArraySlice<[UInt8]>, blob: ObjectID?) throws -> ObjectID? {
+        var entries = try tree.map(readTree) ?? []
+        let name = components.first!
+        let existing = TreeEntries.find(name, in: entries)
+        var replacement: (mode: [UInt8], id: ObjectID)?
+        if components.count == 1 {
+            replacement = blob.map { (TreeEntries.blobMode, $0) }
+        } else {
+            // A file standing where a folder is needed is replaced by the folder.
+            let child = existing.flatMap { $0.isTree ? TreeEntries.id(entries, at: $0.entry) : nil }
+            let path = folder.isEmpty ? String(decoding: name, as: UTF8.self) : folder + "/" + String(decoding: name, as: UTF8.self)
+            replacement = try splice(tree: child, folder: path, components: components.dropFirst(), blob: blob).map { (TreeEntries.treeMode, $0) }
+        }
+        if existing == nil && replacement == nil { return tree }
+        if let existing { entries.removeSubrange(existing.entry) }
+        if let replacement {
+            let position = TreeEntries.insertionPoint(name, isTree: replacement.mode == TreeEntries.treeMode, in: entries)
+            entries.insert(contentsOf: TreeEntries.encode(mode: replacement.mode, name: name, id: replacement.id), at: position)
+        }
+        return entries.isEmpty ? nil : try writeTree(entries, folder: folder)
+    }
+
+    /// The blob at `path` below `tree`, or nil when the path is absent (or a folder) there. Reads the raw
+    /// trees on the path and scans them, without parsing every entry into libgit2 objects.
+    public func blobID(at path: String, inTree tree: ObjectID) throws -> ObjectID? {
+        var current = tree
+        let components = path.split(separator: "/").map { Array($0.utf8) }
+        for (depth, name) in components.enumerated() {
+            let entries = try readTree(current)
+            guard let found = TreeEntries.find(name, in: entries) else { return nil }
+            let last = depth == components.count - 1
+            guard found.isTree != last else { return nil }
+            current = TreeEntries.id(entries, at: found.entry)
+        }
+        return components.isEmpty ? nil : current
+    }
+
+    private func readTree(_ id: ObjectID) throws -> [UInt8] {
+        var oid = id.oid
+        var object: OpaquePointer?
+        try check(git_odb_read(&object, odb, &oid), "git_odb_read")
+        defer { git_odb_object_free(object) }
+        guard git_odb_object_type(object) == GIT_OBJECT_TREE else {
+            throw GitError(code: .invalidSpec, function: "updatedTree", message: "\(id.hex) is not a tree")
+        }
+        return Array(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object)))
+    }
+
+    private func writeTree(_ entries: [UInt8], folder: String) throws -> ObjectID {
+        var oid = git_oid()
+        try entries.withUnsafeBytes { bytes in
+            try check(git_odb_write(&oid, odb, bytes.baseAddress, bytes.count, GIT_OBJECT_TREE), "git_odb_write")
+        }
+        let id = ObjectID(oid)
+        recordBatchObject(id, lineage: "tree:" + folder)
+        return id
+    }
+}
+
+/// Raw tree objects: entries of `<octal mode> <name>\0<20-byte id>`, sorted by name with folders
+/// compared as if their name ended in '/' (git's order, which `git fsck --strict` checks).
+enum TreeEntries {
+    static let blobMode = Array("100644".utf8)
+    static let treeMode = Array("40000".utf8)
+
+    /// Walks the entries: for each, the range of the whole entry, of its mode and of its name.
+    static func forEach(_ entries: [UInt8], _ body: (_ entry: Range<Int>, _ mode: Range<Int>, _ name: Range<Int>) -> Bool) {
+        var position = 0
+        while position < entries.count {
+            guard let space = entries[position...].firstIndex(of: 0x20),
+                  let nul = entries[(space + 1)...].firstIndex(of: 0) else { return }
+            let end = min(nul + 21, entries.count)
+            if !body(position..<end, position..<space, (space + 1)..<nul) { return }
+            position = end
+        }
+    }
+
+    /// The range of the entry named `name`, and whether it is a folder, if there is one.
+    static func find(_ name: [UInt8], in entries: [UInt8]) -> (entry: Range<Int>, isTree: Bool)? {
+        var found: (entry: Range<Int>, isTree: Bool)?
+        forEach(entries) { entry, mode, entryName in
+            if entries[entryName].elementsEqual(name) { found = (entry, entries[mode].elementsEqual(treeMode)) }
+            return found == nil
+        }
+        return found
+    }
+
+    static func id(_ entries: [UInt8], at entry: Range<Int>) -> ObjectID {
+        var oid = git_oid()
+        withUnsafeMutableBytes(of: &oid.id) { $0.copyBytes(from: entries[(entry.upperBound - 20)..<entry.upperBound]) }
+        return ObjectID(oid)
+    }
+
+    /// Where an entry named `name` goes: before the first entry that sorts after it.
+    static func insertionPoint(_ name: [UInt8], isTree: Bool, in entries: [UInt8]) -> Int {
+        var point = entries.count
+        forEach(entries) { entry, mode, entryName in
+            let entryIsTree = entries[mode].elementsEqual(treeMode)
+            if compare(entries[entryName], entryIsTree, name[...], isTree) > 0 {
+                point = entry.lowerBound
+                return false
+            }
+            return true
+        }
+        return point
+    }
+
+    /// git's `base_name_compare`: bytes first; at the end of the shorter name a folder counts as '/'.
+    static func compare(_ a: ArraySlice<UInt8>, _ aIsTree: Bool, _ b: ArraySlice<UInt8>, _ bIsTree: Bool) -> Int {
+        for (x, y) in zip(a, b) where x != y { return Int(x) - Int(y) }
+        let nextA: UInt8 = a.count > b.count ? a[a.startIndex + b.count] : (aIsTree ? 0x2f : 0)
+        let nextB: UInt8 = b.count > a.count ? b[b.startIndex + a.count] : (bIsTree ? 0x2f : 0)
+        return Int(nextA) - Int(nextB)
+    }
+
+    static func encode(mode: [UInt8], name: [UInt8], id: ObjectID) -> [UInt8] {
+        var out = mode
+        out.append(0x20)
+        out.append(contentsOf: name)
+        out.append(0)
+        withUnsafeBytes(of: id.oid.id) { out.append(contentsOf: $0.prefix(20)) }
+        return out
+    }
+}
