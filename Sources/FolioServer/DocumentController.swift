@@ -7,6 +7,8 @@ import Hummingbird
 struct DocumentController {
     let store: DocumentStore
     let configuration: ServerConfiguration
+    /// Encoded load replies (see `ReplyCache`).
+    let replies = ReplyCache(capacity: 16 * 1024 * 1024)
 
     /// Delete and restore bodies carry a few names and a message, never content.
     static let smallBodyLimit = 64 * 1024
@@ -29,13 +31,19 @@ struct DocumentController {
         let key = try context.fileKey(request)
         let document = try store.load(key)
         var headers = HTTPFields()
-        if let commit = document.commit {
-            headers[.eTag] = entityTag(commit)
-            if let tags = request.ifNoneMatchTags, tags.names(commit) {
-                return Response(status: .notModified, headers: headers)
-            }
+        guard let commit = document.commit else {
+            return try JSONReply.response(DocumentReply(document: document), headers: headers)
         }
-        return try JSONReply.response(DocumentReply(document: document), headers: headers)
+        headers[.eTag] = entityTag(commit)
+        if let tags = request.ifNoneMatchTags, tags.names(commit) {
+            return Response(status: .notModified, headers: headers)
+        }
+        if let cached = replies.reply(key: key.path, commit: commit) {
+            return JSONReply.bytes(cached, contentType: JSONReply.contentType, headers: headers)
+        }
+        let data = try JSONReply.encode(DocumentReply(document: document))
+        replies.store(data, key: key.path, commit: commit)
+        return JSONReply.bytes(data, contentType: JSONReply.contentType, headers: headers)
     }
 
     @Sendable func save(request: Request, context: FolioRequestContext) async throws -> Response {

@@ -10,10 +10,20 @@ enum JSONReply {
         return encoder
     }
 
+    /// One configured encoder for every reply: JSONEncoder is Sendable and keeps no state between
+    /// `encode` calls, and building one per request showed up in load profiles.
+    private static let shared = encoder()
+
+    static let contentType = "application/json; charset=utf-8"
+
+    /// `value` as JSON bytes, encoded the one way replies are.
+    static func encode(_ value: some Encodable) throws -> Data {
+        try shared.encode(value)
+    }
+
     /// A JSON response holding `value`.
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let data = try encoder().encode(value)
-        return bytes(data, contentType: "application/json; charset=utf-8", status: status, headers: headers)
+        bytes(try encode(value), contentType: contentType, status: status, headers: headers)
     }
 
     /// A response holding `data` as it is.

@@ -7,6 +7,9 @@ import GRDB
 /// `synchronous = NORMAL` is enough here: git is fsynced before the catalog is written, and a catalog
 /// transaction lost to power failure is re-derived from git on the next open.
 public final class SQLiteCatalog: Catalog {
+    /// Reads use `unsafeRead`: each is a single statement, which SQLite already runs in its own implicit
+    /// read transaction (one consistent snapshot), so the explicit BEGIN/COMMIT `read` adds would only
+    /// double the work of the most frequent query, a document lookup on every load.
     private let pool: DatabasePool
 
     /// Opens (creating if needed) the catalog at `path` and applies pending migrations.
@@ -37,7 +40,7 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func ingestedTip() throws -> String? {
-        try wrap { try pool.read { db in try String.fetchOne(db.cachedStatement(sql: CatalogSchema.selectState), arguments: [CatalogSchema.ingestedTipName]) } }
+        try wrap { try pool.unsafeRead { db in try String.fetchOne(db.cachedStatement(sql: CatalogSchema.selectState), arguments: [CatalogSchema.ingestedTipName]) } }
     }
 
     public func apply(_ records: [CommitRecord], newTip: String, expectedTip: String?, now: Date) throws -> Bool {
@@ -90,12 +93,12 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func document(_ key: FileKey) throws -> DocumentRecord? {
-        try wrap { try pool.read { db in try Row.fetchOne(db.cachedStatement(sql: CatalogSchema.selectDocument), arguments: [key.path]).flatMap(Self.document) } }
+        try wrap { try pool.unsafeRead { db in try Row.fetchOne(db.cachedStatement(sql: CatalogSchema.selectDocument), arguments: [key.path]).flatMap(Self.document) } }
     }
 
     public func documents(projectID: String, type: FileType?) throws -> [DocumentRecord] {
         try wrap {
-            try pool.read { db in
+            try pool.unsafeRead { db in
                 let rows = if let type {
                     try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectProjectDocumentsOfType), arguments: [projectID, type.rawValue])
                 } else {
@@ -107,12 +110,12 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func documentCount() throws -> Int {
-        try wrap { try pool.read { db in try Int.fetchOne(db.cachedStatement(sql: CatalogSchema.countLiveDocuments)) ?? 0 } }
+        try wrap { try pool.unsafeRead { db in try Int.fetchOne(db.cachedStatement(sql: CatalogSchema.countLiveDocuments)) ?? 0 } }
     }
 
     public func revisions(_ key: FileKey, limit: Int, beforeSeq: Int?) throws -> [Revision] {
         try wrap {
-            try pool.read { db in
+            try pool.unsafeRead { db in
                 let rows = if let beforeSeq {
                     try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectRevisionsBefore), arguments: [key.path, beforeSeq, limit])
                 } else {
@@ -124,19 +127,19 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func revision(_ key: FileKey, commit: String) throws -> Revision? {
-        try wrap { try pool.read { db in try Row.fetchOne(db.cachedStatement(sql: CatalogSchema.selectRevisionByCommit), arguments: [commit, key.path]).map(Self.revision) } }
+        try wrap { try pool.unsafeRead { db in try Row.fetchOne(db.cachedStatement(sql: CatalogSchema.selectRevisionByCommit), arguments: [commit, key.path]).map(Self.revision) } }
     }
 
     public func outboxDue(now: Date, limit: Int) throws -> [OutboxEntry] {
         try wrap {
-            try pool.read { db in
+            try pool.unsafeRead { db in
                 try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectOutboxDue), arguments: [Int64(now.timeIntervalSince1970 * 1000), limit]).map(Self.outbox)
             }
         }
     }
 
     public func outboxAll() throws -> [OutboxEntry] {
-        try wrap { try pool.read { db in try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectOutboxAll)).map(Self.outbox) } }
+        try wrap { try pool.unsafeRead { db in try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectOutboxAll)).map(Self.outbox) } }
     }
 
     public func outboxCompleted(_ key: String, commit: String) throws {

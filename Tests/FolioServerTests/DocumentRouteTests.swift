@@ -32,8 +32,16 @@ import Testing
             let updatedAt = try #require(document["updated_at"] as? String)
             #expect(ISO8601DateFormatter().date(from: updatedAt) != nil, "updated_at is ISO 8601: \(updatedAt)")
 
+            // Loaded again, the reply (now from the reply cache) is byte for byte the same.
+            let again = try await client.send(.get, "/api/projects/p1/prd/")
+            #expect(again.body == loaded.body && again.headers[.eTag] == loaded.headers[.eTag])
+
             let updated = try await client.save("main_prd", "# Main PRD\nv2\n", by: "jane")
             #expect(updated.status == .ok)
+            // A cached reply never outlives a save: the next load names the new commit and content.
+            let reloaded = try await client.send(.get, "/api/projects/p1/prd/")
+            #expect(reloaded.object["content"] as? String == "# Main PRD\nv2\n" && reloaded.object["commit"] as? String == updated.commit)
+            #expect(reloaded.object["updated_by"] as? String == "jane")
             #expect(updated.object["created"] as? Bool == false && updated.object["action"] as? String == "update")
             let unchanged = try await client.save("main_prd", "# Main PRD\nv2\n", by: "jane")
             #expect(unchanged.status == .ok && unchanged.object["changed"] as? Bool == false && unchanged.commit == updated.commit)
