@@ -25,7 +25,7 @@ public struct Envelope: Sendable, Equatable {
             "metadata": .object(metadata),
             "type": .string(type),
         ])
-        return Data(value.canonicalText.utf8)
+        return Data(value.canonicalBytes)
     }
 
     /// Parses envelope bytes (from git, the mirror or a legacy export).

@@ -57,63 +57,73 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
     /// The canonical text: keys sorted, `", "` and `": "` separators, UTF-8 unescaped — the layout of
     /// Python's `json.dumps(sort_keys=True, ensure_ascii=False)`, which the old system wrote.
     public var canonicalText: String {
-        var output = ""
+        String(decoding: canonicalBytes, as: UTF8.self)
+    }
+
+    /// The canonical text as UTF-8 bytes (what is hashed and stored), built without going through String.
+    public var canonicalBytes: [UInt8] {
+        var output: [UInt8] = []
         write(to: &output)
         return output
     }
 
-    func write(to output: inout String) {
+    func write(to output: inout [UInt8]) {
         switch self {
-        case .null: output += "null"
-        case .bool(let value): output += value ? "true" : "false"
-        case .int(let value): output += String(value)
+        case .null: output += Array("null".utf8)
+        case .bool(let value): output += Array((value ? "true" : "false").utf8)
+        case .int(let value): output += Array(String(value).utf8)
         case .double(let value):
             if value.isFinite, value == value.rounded(), abs(value) < 1e16 {
-                output += String(format: "%.1f", value)
+                output += Array(String(format: "%.1f", value).utf8)
             } else if value.isFinite {
-                output += "\(value)"
+                output += Array("\(value)".utf8)
             } else {
-                output += "null"
+                output += Array("null".utf8)
             }
         case .string(let value): JSONValue.writeString(value, to: &output)
         case .array(let values):
-            output += "["
+            output.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
-                if index > 0 { output += ", " }
+                if index > 0 { output += [UInt8(ascii: ","), UInt8(ascii: " ")] }
                 value.write(to: &output)
             }
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
-            output += "{"
+            output.append(UInt8(ascii: "{"))
             for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { output += ", " }
+                if index > 0 { output += [UInt8(ascii: ","), UInt8(ascii: " ")] }
                 JSONValue.writeString(key, to: &output)
-                output += ": "
+                output += [UInt8(ascii: ":"), UInt8(ascii: " ")]
                 members[key]!.write(to: &output)
             }
-            output += "}"
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    static func writeString(_ text: String, to output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    output += String(format: "\\u%04x", scalar.value)
-                } else {
-                    output.unicodeScalars.append(scalar)
+    /// A JSON string: only `"`, `\\` and control characters are escaped (every one of them ASCII), so
+    /// runs of other UTF-8 bytes — multi-byte characters included — are copied as they are.
+    static func writeString(_ text: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes in
+            output.reserveCapacity(output.count + bytes.count + 2)
+            var runStart = 0
+            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                runStart = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+                case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case UInt8(ascii: "\n"): output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case UInt8(ascii: "\r"): output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                case UInt8(ascii: "\t"): output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                case 0x08: output += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+                case 0x0c: output += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+                default: output += Array(String(format: "\\u%04x", byte).utf8)
                 }
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
-        output += "\""
+        output.append(UInt8(ascii: "\""))
     }
 }
