@@ -24,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let port { server.port = port }
             // Refuse unsafe settings before touching the data folder.
             try server.validate()
-            var logger = Logger(label: "folio")
+            var logger = Logger(label: "folio", factory: LineLogHandler.init)
             logger.logLevel = ProcessInfo.processInfo.environment["FOLIO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let store = try DocumentStore.open(storeConfiguration, logger: logger, background: true)
             // Runs after the server has stopped: saves still queued are written and the mirror drained once.
