@@ -49,9 +49,9 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
         return nil
     }
 
-    /// Parses JSON text.
+    /// Parses JSON text (see `JSONParser`).
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try data.withUnsafeBytes { try JSONParser.parse($0.bindMemory(to: UInt8.self)) }
     }
 
     /// The canonical text: keys sorted, `", "` and `": "` separators, UTF-8 unescaped — the layout of
