@@ -702,7 +702,8 @@ def write_report(ctx, path, started_at, total_s, failed=()):
     subject = m["commit"] if len(m["commit"]) <= 80 else m["commit"][:78].rstrip() + "…"
     w(f"- Code measured: commit `{subject}`" + (" **with uncommitted changes under Sources/**" if m["dirty"] else " (no local changes under Sources/)"))
     w(f"- {m['swift']}; {m['git']}; {m['wrk']}; {m['hyperfine']}; {m['aws']}")
-    w("- fsync is on for every durable save (libgit2 `GIT_OPT_ENABLE_FSYNC_GITDIR`); `folio serve` runs with its defaults "
+    w("- fsync is on for every durable save (each group commit's pack, index and folder, then the ref; libgit2 "
+      "`GIT_OPT_ENABLE_FSYNC_GITDIR` for refs and loose objects); `folio serve` runs with its defaults "
       "(request log at info level to a file) unless a row says otherwise.")
     w("")
 

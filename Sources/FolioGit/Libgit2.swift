@@ -2,6 +2,9 @@ import CGit2
 
 /// Process-wide libgit2 set-up, done once before the first repository is touched.
 enum Libgit2 {
+    static let packWindowBytes = 8 * 1024 * 1024
+    static let packMappedLimitBytes = 32 * 1024 * 1024
+
     /// Initialising twice is harmless in libgit2, but the options below are global, so one place sets them.
     static let ready: Void = {
         precondition(git_libgit2_init() > 0, "git_libgit2_init failed")
@@ -11,5 +14,11 @@ enum Libgit2 {
         // every blob on each read (SHA-1 with collision detection) would make loads of large documents
         // several times slower, and git itself does not do it on ordinary reads either.
         precondition(folio_git_opt_enable_strict_hash_verification(0) == 0, "GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION failed")
+        // Packs are read through memory maps. By default libgit2 maps up to 1 GiB at a time and keeps up
+        // to 8 GiB mapped, so a server that has read across a large pack keeps all of it resident.
+        // Smaller windows under a bound keep the process's memory independent of the repository's size
+        // (the least recently used windows are unmapped; the kernel's page cache still holds the data).
+        precondition(folio_git_opt_set_mwindow_size(Libgit2.packWindowBytes) == 0, "GIT_OPT_SET_MWINDOW_SIZE failed")
+        precondition(folio_git_opt_set_mwindow_mapped_limit(Libgit2.packMappedLimitBytes) == 0, "GIT_OPT_SET_MWINDOW_MAPPED_LIMIT failed")
     }()
 }

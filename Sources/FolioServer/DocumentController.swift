@@ -8,7 +8,13 @@ struct DocumentController {
     let store: DocumentStore
     let configuration: ServerConfiguration
     /// Encoded load replies (see `ReplyCache`).
-    let replies = ReplyCache(capacity: 16 * 1024 * 1024)
+    let replies: ReplyCache
+
+    init(store: DocumentStore, configuration: ServerConfiguration) {
+        self.store = store
+        self.configuration = configuration
+        self.replies = ReplyCache(capacity: configuration.replyCacheBytes)
+    }
 
     /// Delete and restore bodies carry a few names and a message, never content.
     static let smallBodyLimit = 64 * 1024

@@ -27,7 +27,7 @@ enum JSONReply {
     }
 
     /// A response holding `data` as it is.
-    static func bytes(_ data: Data, contentType: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    static func bytes(_ data: some Collection<UInt8>, contentType: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = contentType
         fields[.contentLength] = String(data.count)

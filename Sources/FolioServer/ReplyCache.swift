@@ -8,7 +8,7 @@ import Synchronization
 /// which costs one encoding per document and needs no bookkeeping on the hot path.
 final class ReplyCache: Sendable {
     private struct State {
-        var entries: [String: Data] = [:]
+        var entries: [String: [UInt8]] = [:]
         var bytes = 0
     }
 
@@ -22,18 +22,26 @@ final class ReplyCache: Sendable {
         self.largestEntry = capacity / 16
     }
 
-    func reply(key: String, commit: String) -> Data? {
+    func reply(key: String, commit: String) -> [UInt8]? {
         state.withLock { $0.entries[key + "@" + commit] }
     }
 
     func store(_ data: Data, key: String, commit: String) {
         guard data.count <= largestEntry else { return }
+        let name = key + "@" + commit
+        // Copied to an exactly sized array: the encoder's buffer usually has room to spare, which the
+        // cache would otherwise keep alive. The key and the table's own overhead count too.
+        let bytes = Array(data)
+        let cost = bytes.count + name.utf8.count + ReplyCache.entryOverhead
         state.withLock { state in
-            if state.bytes + data.count > capacity {
-                state.entries.removeAll(keepingCapacity: true)
+            if state.bytes + cost > capacity {
+                state.entries.removeAll()
                 state.bytes = 0
             }
-            if state.entries.updateValue(data, forKey: key + "@" + commit) == nil { state.bytes += data.count }
+            if state.entries.updateValue(bytes, forKey: name) == nil { state.bytes += cost }
         }
     }
+
+    /// Roughly what a dictionary slot and two heap allocations (key and bytes) cost beyond their contents.
+    private static let entryOverhead = 96
 }

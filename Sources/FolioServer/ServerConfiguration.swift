@@ -15,6 +15,9 @@ public struct ServerConfiguration: Sendable {
     /// The externally visible base URL (`FOLIO_PUBLIC_URL`, e.g. `https://folio.example.com`) used to
     /// make presigned local URLs absolute; without it the request's Host header is used.
     public var publicURL: String?
+    /// Bytes of encoded document replies kept in memory (0 turns the cache off). `folio serve` gives it
+    /// most of `FOLIO_CACHE_BYTES`; see `ServeCommand`.
+    public var replyCacheBytes = 8 * 1024 * 1024
 
     /// Creates a configuration; the defaults bind loopback without authentication.
     public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [APIToken] = [], maxContentBytes: Int = 10 * 1024 * 1024, publicURL: String? = nil) {
