@@ -25,22 +25,4 @@ static inline int folio_git_opt_set_mwindow_mapped_limit(size_t bytes) {
     return git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, bytes);
 }
 
-static inline int folio_git_opt_set_cache_max_size(ssize_t bytes) {
-    return git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, bytes);
-}
-
-/* git_odb_writepack is a struct of function pointers; calling through it from
-   Swift is clumsy, so the three calls the project needs live here. */
-static inline int folio_git_writepack_append(git_odb_writepack *wp, const void *data, size_t size, git_indexer_progress *stats) {
-    return wp->append(wp, data, size, stats);
-}
-
-static inline int folio_git_writepack_commit(git_odb_writepack *wp, git_indexer_progress *stats) {
-    return wp->commit(wp, stats);
-}
-
-static inline void folio_git_writepack_free(git_odb_writepack *wp) {
-    wp->free(wp);
-}
-
 #endif
