@@ -61,17 +61,9 @@ extension Repository {
         return ObjectID(git_commit_tree_id(commit))
     }
 
-    /// The blob at `path` in `commit`'s tree, or nil when the path is absent there.
+    /// The blob at `path` in `commit`'s tree, or nil when the path is absent (or not a file) there.
     public func blobID(at path: String, inCommit id: ObjectID) throws -> ObjectID? {
-        try withTree(ofCommit: id) { tree in
-            var entry: OpaquePointer?
-            let result = git_tree_entry_bypath(&entry, tree, path)
-            if result == GIT_ENOTFOUND.rawValue { return nil }
-            try check(result, "git_tree_entry_bypath")
-            defer { git_tree_entry_free(entry) }
-            guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
-            return ObjectID(git_tree_entry_id(entry))
-        }
+        try blobID(at: path, inTree: treeID(ofCommit: id))
     }
 
     /// The bytes at `path` in `commit`, or nil when the path is absent there.

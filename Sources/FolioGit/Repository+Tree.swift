@@ -45,7 +45,7 @@ extension Repository {
             replacement = blob.map { (TreeEntries.blobMode, $0) }
         } else {
             // A file standing where a folder is needed is replaced by the folder.
-            let child = existing.flatMap { $0.isTree ? TreeEntries.id(entries, at: $0.entry) : nil }
+            let child = existing.flatMap { $0.kind == .tree ? TreeEntries.id(entries, at: $0.entry) : nil }
             let path = folder.isEmpty ? String(decoding: name, as: UTF8.self) : folder + "/" + String(decoding: name, as: UTF8.self)
             replacement = try splice(tree: child, folder: path, components: components.dropFirst(), blob: blob).map { (TreeEntries.treeMode, $0) }
         }
@@ -58,16 +58,15 @@ extension Repository {
         return entries.isEmpty ? nil : try writeTree(entries, folder: folder)
     }
 
-    /// The blob at `path` below `tree`, or nil when the path is absent (or a folder) there. Reads the raw
-    /// trees on the path and scans them, without parsing every entry into libgit2 objects.
+    /// The blob at `path` below `tree`, or nil when the path is absent (or not a file) there. Reads the
+    /// raw trees on the path and scans them, without parsing every entry into libgit2 objects.
     public func blobID(at path: String, inTree tree: ObjectID) throws -> ObjectID? {
         var current = tree
         let components = path.split(separator: "/").map { Array($0.utf8) }
         for (depth, name) in components.enumerated() {
             let entries = try readTree(current)
             guard let found = TreeEntries.find(name, in: entries) else { return nil }
-            let last = depth == components.count - 1
-            guard found.isTree != last else { return nil }
+            guard found.kind == (depth == components.count - 1 ? .blob : .tree) else { return nil }
             current = TreeEntries.id(entries, at: found.entry)
         }
         return components.isEmpty ? nil : current
@@ -100,6 +99,7 @@ extension Repository {
 enum TreeEntries {
     static let blobMode = Array("100644".utf8)
     static let treeMode = Array("40000".utf8)
+    static let submoduleMode = Array("160000".utf8)
 
     /// Walks the entries: for each, the range of the whole entry, of its mode and of its name.
     static func forEach(_ entries: [UInt8], _ body: (_ entry: Range<Int>, _ mode: Range<Int>, _ name: Range<Int>) -> Bool) {
@@ -113,11 +113,21 @@ enum TreeEntries {
         }
     }
 
-    /// The range of the entry named `name`, and whether it is a folder, if there is one.
-    static func find(_ name: [UInt8], in entries: [UInt8]) -> (entry: Range<Int>, isTree: Bool)? {
-        var found: (entry: Range<Int>, isTree: Bool)?
+    /// What an entry's mode says it is.
+    enum Kind {
+        case blob, tree, submodule
+    }
+
+    static func kind(ofMode mode: ArraySlice<UInt8>) -> Kind {
+        if mode.elementsEqual(treeMode) { return .tree }
+        return mode.elementsEqual(submoduleMode) ? .submodule : .blob
+    }
+
+    /// The range of the entry named `name`, and its kind, if there is one.
+    static func find(_ name: [UInt8], in entries: [UInt8]) -> (entry: Range<Int>, kind: Kind)? {
+        var found: (entry: Range<Int>, kind: Kind)?
         forEach(entries) { entry, mode, entryName in
-            if entries[entryName].elementsEqual(name) { found = (entry, entries[mode].elementsEqual(treeMode)) }
+            if entries[entryName].elementsEqual(name) { found = (entry, kind(ofMode: entries[mode])) }
             return found == nil
         }
         return found
@@ -133,8 +143,7 @@ enum TreeEntries {
     static func insertionPoint(_ name: [UInt8], isTree: Bool, in entries: [UInt8]) -> Int {
         var point = entries.count
         forEach(entries) { entry, mode, entryName in
-            let entryIsTree = entries[mode].elementsEqual(treeMode)
-            if compare(entries[entryName], entryIsTree, name[...], isTree) > 0 {
+            if compare(entries[entryName], kind(ofMode: entries[mode]) == .tree, name[...], isTree) > 0 {
                 point = entry.lowerBound
                 return false
             }
