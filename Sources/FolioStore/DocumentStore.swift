@@ -16,7 +16,8 @@ public final class DocumentStore: Sendable {
     let queue: CommitQueue
     let mirrorWorker: MirrorWorker?
     let packMaintainer: PackMaintainer
-    let envelopes: EnvelopeCache
+    /// Recently read envelopes by blob id: saves the git read and JSON decode on repeated loads.
+    let envelopes: MemoryCache<Envelope>
     let urlSigner: LocalURLSigner
     let logger: Logger
 
@@ -66,7 +67,8 @@ public final class DocumentStore: Sendable {
         self.mirror = mirror
         self.logger = logger
         self.urlSigner = try LocalURLSigner(secretPath: configuration.presignSecretPath)
-        self.envelopes = EnvelopeCache(capacity: configuration.envelopeCacheBytes)
+        // Entries larger than an eighth of the cache would evict too much to be worth keeping.
+        self.envelopes = MemoryCache(capacity: configuration.envelopeCacheBytes, largestEntry: configuration.envelopeCacheBytes / 8)
         let readers = ReaderPool(path: configuration.repositoryPath)
         self.readers = readers
         let worker = mirror.map { MirrorWorker(catalog: catalog, mirror: $0, readers: readers, logger: logger) }
@@ -249,12 +251,12 @@ public final class DocumentStore: Sendable {
             let envelope: Envelope
             var source = LoadedDocument.Source.git
             do {
-                if let cached = envelopes.envelope(forBlob: blob) {
+                if let cached = envelopes.value(forKey: blob) {
                     envelope = cached
                 } else {
                     let data = try readers.withRepository { try $0.readBlob(ObjectIDText.parse(blob)) }
                     envelope = try Envelope.decode(data)
-                    envelopes.store(envelope, forBlob: blob, size: data.count)
+                    envelopes.store(envelope, forKey: blob, cost: data.count)
                 }
             } catch {
                 logger.warning("git could not serve a file; trying the mirror", metadata: ["key": "\(key.path)", "error": "\(error)"])
