@@ -69,31 +69,31 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
 
     func write(to output: inout [UInt8]) {
         switch self {
-        case .null: output += Array("null".utf8)
-        case .bool(let value): output += Array((value ? "true" : "false").utf8)
-        case .int(let value): output += Array(String(value).utf8)
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+        case .int(let value): output.append(contentsOf: String(value).utf8)
         case .double(let value):
             if value.isFinite, value == value.rounded(), abs(value) < 1e16 {
-                output += Array(String(format: "%.1f", value).utf8)
+                output.append(contentsOf: String(format: "%.1f", value).utf8)
             } else if value.isFinite {
-                output += Array("\(value)".utf8)
+                output.append(contentsOf: "\(value)".utf8)
             } else {
-                output += Array("null".utf8)
+                output.append(contentsOf: "null".utf8)
             }
         case .string(let value): JSONValue.writeString(value, to: &output)
         case .array(let values):
             output.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
-                if index > 0 { output += [UInt8(ascii: ","), UInt8(ascii: " ")] }
+                if index > 0 { output.append(contentsOf: ", ".utf8) }
                 value.write(to: &output)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
             for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { output += [UInt8(ascii: ","), UInt8(ascii: " ")] }
+                if index > 0 { output.append(contentsOf: ", ".utf8) }
                 JSONValue.writeString(key, to: &output)
-                output += [UInt8(ascii: ":"), UInt8(ascii: " ")]
+                output.append(contentsOf: ": ".utf8)
                 members[key]!.write(to: &output)
             }
             output.append(UInt8(ascii: "}"))
@@ -112,14 +112,14 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
                 runStart = index + 1
                 switch byte {
-                case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-                case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-                case UInt8(ascii: "\n"): output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-                case UInt8(ascii: "\r"): output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-                case UInt8(ascii: "\t"): output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-                case 0x08: output += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
-                case 0x0c: output += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
-                default: output += Array(String(format: "\\u%04x", byte).utf8)
+                case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
+                case UInt8(ascii: "\n"): output.append(contentsOf: #"\n"#.utf8)
+                case UInt8(ascii: "\r"): output.append(contentsOf: #"\r"#.utf8)
+                case UInt8(ascii: "\t"): output.append(contentsOf: #"\t"#.utf8)
+                case 0x08: output.append(contentsOf: #"\b"#.utf8)
+                case 0x0c: output.append(contentsOf: #"\f"#.utf8)
+                default: output.append(contentsOf: String(format: #"\u%04x"#, byte).utf8)
                 }
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
