@@ -3,12 +3,6 @@
 local here = debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./"
 dofile(here .. "report.lua")
 
-local threads = {}
-function setup(thread)
-  thread:set("tid", #threads)
-  table.insert(threads, thread)
-end
-
 function init(args)
   files = tonumber(args[1]) or 1000
   math.randomseed(12345 + (tid or 0) * 7919)

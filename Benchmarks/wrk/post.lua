@@ -5,12 +5,6 @@
 local here = debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./"
 dofile(here .. "report.lua")
 
-local threads = {}
-function setup(thread)
-  thread:set("tid", #threads)
-  table.insert(threads, thread)
-end
-
 function init(args)
   nonce = args[1] or "run"
   local bytes = tonumber(args[2]) or 1024

@@ -1,6 +1,13 @@
--- Shared by the wrk scripts: one machine-readable summary line after the human-readable report.
+-- Shared by the wrk scripts: each thread's number as the global `tid` (0, 1, …) for scripts that vary
+-- their requests by thread, and one machine-readable summary line after the human-readable report.
 -- Latencies are in microseconds; "status" counts HTTP responses >= 400; "timeout" requests that did
 -- not answer within --timeout (they may still complete on the server).
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
