@@ -37,7 +37,8 @@ struct RetryPolicyTests {
 }
 
 /// The client's retry loop against a server that fails on purpose: a small Python HTTP server
-/// on loopback whose answers are chosen by the key, and which counts the requests it got.
+/// on loopback whose answers are chosen by the key, and which counts the requests it got and keeps
+/// the body of every PUT (`/__body/N/<path>` returns the Nth one's bytes).
 @Suite(.enabled(if: TestEnvironment.runPythonTests, "python3 is not installed (set FOLIO_REQUIRE_SERVICES=1 to fail instead)"))
 final class RetryBehaviourTests {
     static let serverScript = #"""
@@ -46,12 +47,13 @@ final class RetryBehaviourTests {
         threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
         threading.Timer(120, lambda: os._exit(0)).start()
         counts = {}
+        bodies = {}
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def log_message(self, *args):
                 pass
             def reply(self, status, body, content_type="application/xml"):
-                data = body.encode()
+                data = body if isinstance(body, bytes) else body.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
@@ -60,10 +62,19 @@ final class RetryBehaviourTests {
                     self.wfile.write(data)
             def handle_any(self):
                 if self.command == "PUT":
-                    self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                    body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 if self.path.startswith("/__count/"):
                     return self.reply(200, str(counts.get("/" + self.path[len("/__count/"):], 0)), "text/plain")
+                recorded = re.fullmatch(r"/__body/(\d+)(/.*)", self.path)
+                if recorded:
+                    kept = bodies.get(recorded.group(2), [])
+                    attempt = int(recorded.group(1))
+                    if not 1 <= attempt <= len(kept):
+                        return self.reply(404, f"{len(kept)} PUT bodies kept for {recorded.group(2)}", "text/plain")
+                    return self.reply(200, kept[attempt - 1], "application/octet-stream")
                 counts[self.path] = counts.get(self.path, 0) + 1
+                if self.command == "PUT":
+                    bodies.setdefault(self.path, []).append(body)
                 match = re.search(r"/fail-(\d+)-(\d+)-(\w+)", self.path)
                 if match and counts[self.path] <= int(match.group(1)):
                     status, code = int(match.group(2)), match.group(3)
@@ -94,6 +105,13 @@ final class RetryBehaviourTests {
         return try #require(Int(result.output))
     }
 
+    /// The body the server received with the `attempt`th PUT of `key` (1 is the first), byte for byte.
+    func uploadedBody(for key: String, attempt: Int) throws -> Data {
+        let result = try TestEnvironment.run(["curl", "-sS", "--fail", "\(endpoint)/__body/\(attempt)/b/\(key)"])
+        try #require(result.status == 0, "no body kept for PUT \(attempt) of \(key): \(result.stderr)")
+        return result.stdout
+    }
+
     let quickRetries = RetryPolicy(maxAttempts: 4, baseDelay: 0.01, maxDelay: 0.05)
 
     @Test func throttlingIsRetriedUntilTheServerRecovers() throws {
@@ -103,8 +121,16 @@ final class RetryBehaviourTests {
     }
 
     @Test func uploadsAreResentWholeOnRetry() throws {
-        try client(quickRetries).putObject(key: "fail-1-500-InternalError.json", body: Data(repeating: 7, count: 100_000))
-        #expect(try requests(for: "fail-1-500-InternalError.json") == 2)
+        // Random bytes, so a resend that starts at the wrong offset or reorders anything cannot match.
+        var generator = SystemRandomNumberGenerator()
+        let payload = Data((0..<100_000).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        let key = "fail-1-500-InternalError.json"
+        try client(quickRetries).putObject(key: key, body: payload)
+        #expect(try requests(for: key) == 2)
+        let first = try uploadedBody(for: key, attempt: 1)
+        let resent = try uploadedBody(for: key, attempt: 2)
+        #expect(first == payload, "the failed attempt carried the whole body (\(first.count) of \(payload.count) bytes)")
+        #expect(resent == payload, "the retry resent the whole body byte for byte (\(resent.count) of \(payload.count) bytes)")
     }
 
     @Test func persistentServerErrorsGiveUpAfterMaxAttempts() throws {

@@ -41,29 +41,33 @@ final class ServeProcess: @unchecked Sendable {
     var stdout: String { lock.withLock { out } }
     var stderr: String { lock.withLock { err } }
 
+    /// The start line and the port it names, once stdout has it.
+    var startLine: (line: String, port: Int)? {
+        guard let line = stdout.split(separator: "\n").first, let range = line.range(of: #":(\d+) \("#, options: .regularExpression) else {
+            return nil
+        }
+        let digits = line[range].dropFirst().prefix { $0.isNumber }
+        return (String(line), Int(digits)!)
+    }
+
     /// Waits for the start line and returns it with the port it names.
     func listening(timeout: Duration = .seconds(60)) async throws -> (line: String, port: Int) {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let line = stdout.split(separator: "\n").first, let range = line.range(of: #":(\d+) \("#, options: .regularExpression) {
-                let digits = line[range].dropFirst().prefix { $0.isNumber }
-                return (String(line), Int(digits)!)
-            }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(20))
+        var started: (line: String, port: Int)?
+        _ = try await eventually(timeout: timeout) {
+            started = startLine
+            return started != nil || !process.isRunning
         }
-        throw ServeFailure(description: "folio serve did not start: stdout \(stdout) stderr \(stderr)")
+        guard let started else {
+            throw ServeFailure(description: "folio serve did not start within \(timeout): stdout \(stdout) stderr \(stderr)")
+        }
+        return started
     }
 
     /// Waits for the process to end (killing it after `timeout`) and returns its exit status.
     func exitStatus(timeout: Duration = .seconds(60)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                throw ServeFailure(description: "folio serve did not stop; stderr \(stderr)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        guard try await eventually(timeout: timeout, { !process.isRunning }) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw ServeFailure(description: "folio serve did not stop within \(timeout); stderr \(stderr)")
         }
         #expect(process.terminationReason == .exit, "it exited rather than being killed by the signal")
         return process.terminationStatus
@@ -75,6 +79,47 @@ final class ServeProcess: @unchecked Sendable {
 /// `folio serve` did not start or stop when it should have.
 struct ServeFailure: Error, CustomStringConvertible {
     var description: String
+}
+
+/// A TCP socket on 127.0.0.1:`port` as Linux lists it in /proc/net/tcp: its state (listening `0A`,
+/// established `01`, ...) and how many received bytes wait in it unread by the process. It lets the
+/// tests below wait for what the server has actually done rather than for a fixed time.
+struct LoopbackSocket {
+    var state: String
+    var unread: Int
+
+    var isListening: Bool { state == "0A" }
+    var isEstablished: Bool { state == "01" }
+
+    /// The sockets whose local address is 127.0.0.1:`port`: the server's listening socket and its
+    /// end of each connection (a client's end has the port as its remote address, so it is not here).
+    static func all(port: Int) throws -> [LoopbackSocket] {
+        // Read to the end: /proc files report a size of 0, which whole-file readers may trust.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/net/tcp"))
+        defer { try? handle.close() }
+        let table = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        var hexPort = String(port, radix: 16, uppercase: true)
+        hexPort = String(repeating: "0", count: max(0, 4 - hexPort.count)) + hexPort
+        // The address is in host byte order: 0100007F on little-endian machines, 7F000001 on big-endian ones.
+        let local: Set<String> = ["0100007F:" + hexPort, "7F000001:" + hexPort]
+        return table.split(separator: "\n").dropFirst().compactMap { row -> LoopbackSocket? in
+            // sl local_address rem_address st tx_queue:rx_queue ...
+            let fields = row.split(separator: " ")
+            guard fields.count > 4, local.contains(String(fields[1])) else { return nil }
+            let queues = fields[4].split(separator: ":")
+            guard queues.count == 2, let unread = Int(queues[1], radix: 16) else { return nil }
+            return LoopbackSocket(state: String(fields[3]), unread: unread)
+        }
+    }
+}
+
+/// How many of several concurrent tasks have finished, for a poll to read.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
 
 /// The real `folio serve` binary: defaults, start-up refusals and graceful shutdown.
@@ -109,31 +154,44 @@ struct ServeFailure: Error, CustomStringConvertible {
         for path in ["data/folio.git/HEAD", "data/folio.sqlite", "data/presign.secret"] {
             #expect(FileManager.default.fileExists(atPath: folder.child(path)), "\(path) is where the defaults say")
         }
-        // The mirror worker runs in the background; give it a moment.
+        // The mirror worker runs in the background.
         let mirrored = folder.child("data/media/projects/p1/prd/main_prd.json")
-        for _ in 0..<250 where !FileManager.default.fileExists(atPath: mirrored) { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(FileManager.default.fileExists(atPath: mirrored))
+        let wasMirrored = try await eventually { FileManager.default.fileExists(atPath: mirrored) }
+        #expect(wasMirrored, "the mirror worker did not write \(mirrored) within 10 s")
 
         // A save whose body is still arriving when SIGTERM comes: the server must finish it, then exit 0.
         let slow = try RawHTTPConnection(port: port)
         let body = Data(#"{"name": "in_flight", "updated_by": "slow_client", "content": "sent in two halves"}"#.utf8)
         let head = "POST /api/projects/p1/prd/ HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         try slow.write(Data(head.utf8) + body.prefix(20))
-        try await Task.sleep(for: .milliseconds(300))
+        // The save is in flight once the server has read the head: its end of every connection is drained.
+        let headRead = try await eventually {
+            let open = try LoopbackSocket.all(port: port).filter(\.isEstablished)
+            return !open.isEmpty && open.allSatisfy { $0.unread == 0 }
+        }
+        try #require(headRead, "folio serve did not read the slow request's head within 10 s; stderr: \(server.stderr)")
 
         // Meanwhile several clients start large saves.
         let content = String(repeating: "a line of a long document\n", count: 40_000)
+        let answered = Tally()
         let racing = (0..<4).map { writer in
             Task { () -> String? in
                 let response = try? await request(port, .post, "/api/projects/p1/prd/", json: ["name": "big\(writer)", "content": content + "\(writer)", "updated_by": "w\(writer)"])
+                answered.add()
                 guard let response else { return nil }  // refused at the door once shutdown began
                 #expect(response.status == .created, "a save either completes or is never started")
                 return object(response)["commit"] as? String
             }
         }
-        try await Task.sleep(for: .milliseconds(20))
+        // SIGTERM once a large save has reached the server (a second connection is open) or already finished.
+        let racerArrived = try await eventually {
+            try LoopbackSocket.all(port: port).filter(\.isEstablished).count >= 2 || answered.value > 0
+        }
+        try #require(racerArrived, "none of the large saves reached folio serve within 10 s")
         kill(server.process.processIdentifier, SIGTERM)
-        try await Task.sleep(for: .milliseconds(300))
+        // Shutdown has begun once the server closes its listening socket and new connections are refused.
+        let stoppedListening = try await eventually { try !LoopbackSocket.all(port: port).contains(where: \.isListening) }
+        try #require(stoppedListening, "folio serve still accepts connections 10 s after SIGTERM; stderr: \(server.stderr)")
         #expect(server.process.isRunning, "the server waits for the save in flight")
         try slow.write(body.dropFirst(20))
         let reply = slow.readAll()

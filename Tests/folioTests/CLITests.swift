@@ -32,32 +32,33 @@ import Testing
 
         let created = try folio("save", "p1/prd/main_prd.json", "--author", "alice", "--metadata", #"{"prd_id": 1}"#, "--json", input: "line one\nline two\n")
         #expect(created.status == 0, "\(created.stderr)")
-        let first = try json(created.stdout) as! [String: Any]
+        let first = try #require(try json(created.stdout) as? [String: Any])
         #expect(first["changed"] as? Bool == true && first["created"] as? Bool == true)
-        let c1 = first["commit"] as! String
+        let c1 = try #require(first["commit"] as? String)
 
         try "line one\nline 2\n".write(toFile: folder.child("v2.txt"), atomically: true, encoding: .utf8)
         let updated = try folio("save", "p1/prd/main_prd.json", "--author", "bob", "--file", folder.child("v2.txt"), "--message", "fix two", "--json")
-        let c2 = (try json(updated.stdout) as! [String: Any])["commit"] as! String
+        let second = try #require(try json(updated.stdout) as? [String: Any])
+        let c2 = try #require(second["commit"] as? String)
 
         #expect(try folio("get", "p1/prd/main_prd.json").stdout == "line one\nline 2\n")
-        let got = try json(folio("get", "p1/prd/main_prd.json", "--json").stdout) as! [String: Any]
+        let got = try #require(try json(folio("get", "p1/prd/main_prd.json", "--json").stdout) as? [String: Any])
         #expect(got["commit"] as? String == c2 && got["source"] as? String == "git" && got["updated_by"] as? String == "bob")
         #expect(try folio("get", "p1/prd/main_prd.json", "--at", c1).stdout == "line one\nline two\n")
 
-        let log = try json(folio("log", "p1/prd/main_prd.json", "--json").stdout) as! [[String: Any]]
+        let log = try #require(try json(folio("log", "p1/prd/main_prd.json", "--json").stdout) as? [[String: Any]])
         #expect(log.map { $0["commit"] as? String } == [c2, c1])
         #expect(log.map { $0["author"] as? String } == ["bob", "alice"])
         #expect(log.first?["message"] as? String == "fix two" && log.first?["action"] as? String == "update")
-        let paged = try json(folio("log", "p1/prd/main_prd.json", "--limit", "1", "--cursor", "2", "--json").stdout) as! [[String: Any]]
+        let paged = try #require(try json(folio("log", "p1/prd/main_prd.json", "--limit", "1", "--cursor", "2", "--json").stdout) as? [[String: Any]])
         #expect(paged.map { $0["commit"] as? String } == [c1])
 
         let diff = try folio("diff", "p1/prd/main_prd.json", c1)
         #expect(diff.stdout.contains("-line two\n+line 2\n"))
-        let words = try json(folio("diff", "p1/prd/main_prd.json", c1, c2, "--word", "--json").stdout) as! [String: Any]
+        let words = try #require(try json(folio("diff", "p1/prd/main_prd.json", c1, c2, "--word", "--json").stdout) as? [String: Any])
         #expect(words["text"] as? String == "line one\nline [-two-]{+2+}\n")
 
-        let listed = try json(folio("ls", "p1", "--json").stdout) as! [[String: Any]]
+        let listed = try #require(try json(folio("ls", "p1", "--json").stdout) as? [[String: Any]])
         #expect(listed.map { $0["file_key"] as? String } == ["p1/prd/main_prd.json"])
 
         #expect(try folio("rm", "p1/prd/main_prd.json", "--author", "carol").status == 0)
@@ -138,11 +139,11 @@ import Testing
         #expect(acknowledged.count == 4 * perProcess)
         let onBranch = Set(try git("-C", folder.child("repo.git"), "rev-list", "main").split(separator: "\n").map(String.init))
         #expect(Set(acknowledged).isSubset(of: onBranch))
-        let history = try json(folio("log", "p1/prd/shared.json", "--limit", "1000", "--json").stdout) as! [[String: Any]]
+        let history = try #require(try json(folio("log", "p1/prd/shared.json", "--limit", "1000", "--json").stdout) as? [[String: Any]])
         #expect(history.count == 2 * perProcess)
         var catalogCommits = Set(history.compactMap { $0["commit"] as? String })
         for writer in 0..<2 {
-            let own = try json(folio("log", "p1/prd/own\(writer).json", "--json").stdout) as! [[String: Any]]
+            let own = try #require(try json(folio("log", "p1/prd/own\(writer).json", "--json").stdout) as? [[String: Any]])
             #expect(own.count == perProcess)
             catalogCommits.formUnion(own.compactMap { $0["commit"] as? String })
         }
@@ -160,7 +161,7 @@ import Testing
         #expect(try String(contentsOfFile: folder.child("media/projects/p1/prd/a.json"), encoding: .utf8).contains("\"one\""))
 
         // Any next start ingests the commit and republishes the mirror.
-        let log = try json(folio("log", "p1/prd/a.json", "--json").stdout) as! [[String: Any]]
+        let log = try #require(try json(folio("log", "p1/prd/a.json", "--json").stdout) as? [[String: Any]])
         #expect(log.first?["commit"] as? String == tip && log.first?["author"] as? String == "bob" && log.count == 2)
         #expect(try String(contentsOfFile: folder.child("media/projects/p1/prd/a.json"), encoding: .utf8).contains("\"two\""))
     }
@@ -187,10 +188,10 @@ import Testing
     @Test func legacyRowsImportAndMoveIntoGitOnFirstSave() throws {
         let rows = #"{"project_id": "old1", "type": "prd", "name": "main_prd", "content": "from the old db", "metadata": {"prd_id": 9}, "updated_by": "past"}"#
         #expect(try folio("import-legacy", "-", input: rows + "\n").status == 0)
-        let loaded = try json(folio("get", "old1/prd/main_prd.json", "--json").stdout) as! [String: Any]
+        let loaded = try #require(try json(folio("get", "old1/prd/main_prd.json", "--json").stdout) as? [String: Any])
         #expect(loaded["source"] as? String == "database" && loaded["content"] as? String == "from the old db")
         #expect(try folio("save", "old1/prd/main_prd.json", "--author", "now", input: "moved").status == 0)
-        let moved = try json(folio("get", "old1/prd/main_prd.json", "--json").stdout) as! [String: Any]
+        let moved = try #require(try json(folio("get", "old1/prd/main_prd.json", "--json").stdout) as? [String: Any])
         #expect(moved["source"] as? String == "git")
         #expect(try folio("import-legacy", "-", input: #"{"project_id": "../x", "type": "prd", "content": "x"}"#).status != 0)
     }
