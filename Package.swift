@@ -1,7 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Dependencies point one way: C shims → FolioGit / FolioS3 → FolioStore → FolioServer → folio.
+// Dependencies point one way: C shims → FolioSupport → FolioGit / FolioS3 → FolioStore → FolioServer → folio.
+// Every target imports only what it uses (MemberImportVisibility), and C modules, GRDB and FolioGit are
+// `internal import`s where they are implementation details, so this graph is a rule the compiler checks.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
 let package = Package(
     name: "Folio",
     platforms: [.macOS(.v15)],
@@ -20,52 +23,69 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // syncfs(2), which glibc declares only under _GNU_SOURCE.
+        .target(name: "CFolioSupport"),
+        // What several modules need below the domain: hex, digests, durable file writes, object ids.
+        .target(
+            name: "FolioSupport",
+            dependencies: ["CCrypto", "CFolioSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // FolioGit writes its own packs (zlib entries, SHA-1 trailer) for group commits.
-        .target(name: "FolioGit", dependencies: ["CGit2", "CZlib", "CCrypto"]),
-        .target(name: "FolioS3", dependencies: ["CCurl", "CCrypto", "CZlib"]),
+        .target(name: "FolioGit", dependencies: ["CGit2", "CZlib", "FolioSupport"], swiftSettings: strict),
+        .target(name: "FolioS3", dependencies: ["CCurl", "CZlib", "FolioSupport"], swiftSettings: strict),
         .target(
             name: "FolioStore",
             dependencies: [
                 "FolioGit",
                 "FolioS3",
+                "FolioSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .target(
             name: "FolioServer",
             dependencies: [
                 "FolioStore",
+                "FolioSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Resources")]
+            resources: [.copy("Resources")],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "folio",
             dependencies: [
                 "FolioStore",
                 "FolioServer",
+                "FolioSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `folio serve` runs the application FolioServer builds as a service.
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         // Throughput and latency measurements; results are written to BENCHMARKS.md.
         .executableTarget(
             name: "folio-bench",
-            dependencies: ["FolioStore", "FolioGit", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FolioStore", "FolioGit", "FolioSupport", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FolioBench"
         ),
         // Helpers the test targets share: temp folders, running `git` and the `folio` binary.
         .target(name: "FolioTestSupport", path: "Tests/FolioTestSupport"),
-        .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioTestSupport"]),
-        .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3"], exclude: ["sigv4_vectors.py"]),
-        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioTestSupport"]),
-        .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioTestSupport"]),
+        .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioSupport", "FolioTestSupport"]),
+        .testTarget(name: "FolioSupportTests", dependencies: ["FolioSupport"]),
+        .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3", "FolioSupport"], exclude: ["sigv4_vectors.py"]),
+        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioSupport", "FolioTestSupport"]),
+        .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioSupport", "FolioTestSupport"]),
         .testTarget(
             name: "FolioServerTests",
             dependencies: [
-                "FolioServer", "FolioStore", "FolioTestSupport",
+                "FolioServer", "FolioStore", "FolioSupport", "FolioTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

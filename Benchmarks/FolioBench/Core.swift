@@ -1,6 +1,7 @@
 import FolioGit
 import FolioStore
 import Foundation
+import FolioSupport
 
 // The core in-process measurements: durable save throughput (group commit beside one commit per save),
 // latency with 10k revisions of one file, and history against the size of the repository.
@@ -69,17 +70,17 @@ func saveThroughput(_ store: DocumentStore, writers: Int, total: Int, content: S
     let paragraph = String(repeating: "The product must let planners compare revisions quickly. ", count: 16)
     let fillStarted = DispatchTime.now().uptimeNanoseconds
     // 64 concurrent writers on one file, so the revisions are written with group commit.
-    let commits = try await withThrowingTaskGroup(of: [String].self) { group in
+    let commits = try await withThrowingTaskGroup(of: [ObjectID].self) { group in
         for writer in 0..<64 {
             group.addTask {
-                var mine: [String] = []
+                var mine: [ObjectID] = []
                 for index in stride(from: writer, to: revisions, by: 64) {
                     mine.append(try await store.save(key, content: "# PRD\n\(paragraph)\nrevision \(index)\n", updatedBy: "u\(writer)").commit)
                 }
                 return mine
             }
         }
-        var all: [String] = []
+        var all: [ObjectID] = []
         for try await part in group { all += part }
         return all
     }

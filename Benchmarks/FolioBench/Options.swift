@@ -1,6 +1,7 @@
 import FolioStore
 import Foundation
 import Logging
+import FolioSupport
 
 /// Command-line options: `folio-bench [COMMAND] [--quick] [--write FILE] [--json FILE] [--dir D] ...`.
 struct Options: Sendable {
@@ -80,7 +81,7 @@ func openStore(folder: String, mirror: StoreConfiguration.MirrorKind = .local, c
     configure(&configuration)
     var logger = Logger(label: "bench")
     // FOLIO_LOG_LEVEL=debug shows where each group commit's time goes.
-    logger.logLevel = ProcessInfo.processInfo.environment["FOLIO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+    logger.logLevel = Logger.Level.fromEnvironment(default: .error)
     return try DocumentStore.open(configuration, logger: logger, background: true)
 }
 

@@ -1,5 +1,6 @@
 import FolioStore
 import Foundation
+import FolioSupport
 
 // Load and diff latency by document size: 1 KB, 100 KB and 5 MB PRDs, two revisions each, where the
 // second revision edits ten lines spread through the document and appends one.
@@ -66,8 +67,8 @@ func sampled(runs: Int, seconds: Double, _ body: () throws -> Void) rethrows -> 
 }
 
 /// Saves both revisions of every sized document; returns (document, from commit, to commit).
-func seedSizes(_ store: DocumentStore) async throws -> [(SizedDocument, String, String)] {
-    var seeded: [(SizedDocument, String, String)] = []
+func seedSizes(_ store: DocumentStore) async throws -> [(SizedDocument, ObjectID, ObjectID)] {
+    var seeded: [(SizedDocument, ObjectID, ObjectID)] = []
     for document in sizedDocuments {
         let key = try FileKey(projectID: "sizes", fileType: .prd, name: document.name)
         let first = documentText(bytes: document.bytes)

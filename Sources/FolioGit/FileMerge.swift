@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// A three-way merge of one text, as `git merge-file` does it.

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 
 /// A failed libgit2 call: which function failed, libgit2's own message, and a code callers can branch on.
 public struct GitError: Error, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 
 /// Process-wide libgit2 set-up, done once before the first repository is touched.
 enum Libgit2 {

@@ -1,6 +1,6 @@
-import CCrypto
-import CGit2
-import CZlib
+internal import CGit2
+internal import CZlib
+import FolioSupport
 import Foundation
 
 /// A git pack (version 2) and its index (version 2), built in memory from objects whose ids are known.
@@ -72,9 +72,9 @@ struct PackFile {
                 UInt32(crc32(0, bytes.baseAddress! + start, uInt(pack.count - start)))
             }
         }
-        let trailer = try PackFile.sha1(pack)
+        let trailer = try Digest.sha1(pack)
         pack.append(contentsOf: trailer)
-        checksum = trailer.map { String(format: "%02x", $0) }.joined()
+        checksum = Hex.string(trailer)
         index = try PackFile.makeIndex(ids: objects.map(\.id), offsets: offsets, crcs: crcs, packChecksum: trailer)
     }
 
@@ -89,14 +89,12 @@ struct PackFile {
             unlink(temporaryPack)
             unlink(temporaryIndex)
         }
-        try PackFile.writeDurably(pack, to: temporaryPack)
-        try PackFile.writeDurably(index, to: temporaryIndex)
-        try PackFile.posix(rename(temporaryPack, stem + ".pack"), "rename", stem + ".pack")
-        try PackFile.posix(rename(temporaryIndex, stem + ".idx"), "rename", stem + ".idx")
-        let directory = open(folder, O_RDONLY | O_DIRECTORY)
-        try PackFile.posix(directory, "open", folder)
-        defer { close(directory) }
-        try PackFile.posix(fsync(directory), "fsync", folder)
+        // Read-only like git's own pack files; the names are fresh, so nothing else can hold them.
+        try DurableFile.write(pack, to: temporaryPack, mode: 0o444, exclusive: true)
+        try DurableFile.write(index, to: temporaryIndex, mode: 0o444, exclusive: true)
+        try DurableFile.rename(temporaryPack, to: stem + ".pack")
+        try DurableFile.rename(temporaryIndex, to: stem + ".idx")
+        try DurableFile.syncFolder(folder)
     }
 
     // MARK: - Encoding
@@ -232,44 +230,11 @@ struct PackFile {
         }
         for offset in large { appendBigEndian(offset, to: &out) }
         out.append(contentsOf: packChecksum)
-        out.append(contentsOf: try sha1(out))
+        out.append(contentsOf: try Digest.sha1(out))
         return out
     }
 
     private static func appendBigEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
         withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
-    }
-
-    private static func sha1(_ bytes: [UInt8]) throws -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let status = bytes.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha1(), nil) }
-        guard status == 1, length == 20 else {
-            throw GitError(code: .failed, function: "EVP_Digest", message: "libcrypto could not compute a SHA-1")
-        }
-        return Array(digest.prefix(20))
-    }
-
-    // MARK: - Files
-
-    private static func writeDurably(_ bytes: [UInt8], to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
-        try posix(descriptor, "open", path)
-        defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if result < 0 && errno == EINTR { continue }
-            try posix(result < 0 ? -1 : 0, "write", path)
-            written += result
-        }
-        try posix(fsync(descriptor), "fsync", path)
-    }
-
-    private static func posix<T: BinaryInteger>(_ result: T, _ function: String, _ path: String) throws {
-        guard result >= 0 else {
-            let code = errno
-            throw GitError(code: .failed, function: function, message: "\(path): \(String(cString: strerror(code)))")
-        }
     }
 }

@@ -1,5 +1,6 @@
-import CGit2
+internal import CGit2
 import Foundation
+import FolioSupport
 
 /// The state of an open batch: the in-memory backend new objects land in, the objects the batch
 /// created (in the order written), and the pack backend's refresh, which the batch calls itself.

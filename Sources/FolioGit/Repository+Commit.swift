@@ -1,5 +1,6 @@
-import CGit2
+internal import CGit2
 import Foundation
+import FolioSupport
 
 /// A commit as read back from the repository.
 public struct CommitInfo: Sendable, Equatable {

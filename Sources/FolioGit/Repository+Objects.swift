@@ -1,5 +1,6 @@
-import CGit2
+internal import CGit2
 import Foundation
+import FolioSupport
 
 /// One entry of a tree listing: a file path and its blob.
 public struct TreeFile: Sendable, Equatable {

@@ -1,4 +1,5 @@
-import CGit2
+internal import CGit2
+import FolioSupport
 
 /// One path to set or remove when building a new tree from an old one.
 public struct TreeChange: Sendable, Equatable {

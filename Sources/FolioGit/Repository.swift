@@ -1,5 +1,6 @@
-import CGit2
+internal import CGit2
 import Foundation
+import FolioSupport
 
 /// A bare git repository opened through libgit2.
 ///

@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// Who made a commit and when: the author (the saving user) or the committer (the service).

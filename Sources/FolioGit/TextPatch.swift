@@ -1,4 +1,4 @@
-import CGit2
+internal import CGit2
 import Foundation
 
 /// A line diff of two texts, as libgit2 computes it: the unified patch plus its hunks for structured output.

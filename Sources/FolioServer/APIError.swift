@@ -1,6 +1,7 @@
 import FolioStore
 import Foundation
 import Hummingbird
+import FolioSupport
 
 /// An error as the API reports it: an HTTP status and the body
 /// `{"error": {"code", "message", "field"?, "current"?, "conflict"?}}`.
@@ -19,7 +20,7 @@ struct APIError: HTTPResponseError, Sendable {
     var headers: HTTPFields = [:]
 
     struct CurrentVersion: Encodable, Sendable {
-        var commit: String?
+        var commit: ObjectID?
         var content: String?
         var metadata: JSONValue?
     }
@@ -67,7 +68,7 @@ struct APIError: HTTPResponseError, Sendable {
     }
 
     /// The request's `If-Match` names a version that is no longer current.
-    static func stale(_ key: FileKey, currentCommit: String?) -> APIError {
+    static func stale(_ key: FileKey, currentCommit: ObjectID?) -> APIError {
         let now = currentCommit.map { "the current commit is \($0)" } ?? "the file does not exist"
         var error = APIError(StoreError(.preconditionFailed, "If-Match does not name the current version of \(key.path); \(now)", field: "If-Match"))
         error.current = CurrentVersion(commit: currentCommit)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 
 /// Checks `Authorization: Bearer <token>` against `FOLIO_API_TOKENS`: no or an unknown token gets 401,
 /// a read-only token asking to change something gets 403. With no tokens configured every request

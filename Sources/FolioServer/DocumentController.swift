@@ -1,6 +1,7 @@
 import FolioStore
 import Foundation
 import Hummingbird
+import FolioSupport
 
 /// One document and its history: load, save, delete, history, a revision, diff, restore and a
 /// presigned URL, under `/api/projects/{pid}/{type}/`.
@@ -60,7 +61,7 @@ struct DocumentController {
         let metadata = try body.object("metadata") ?? [:]
         let message = try body.string("message")
         let email = try body.string("email")
-        var baseCommit = try body.string("base_commit")
+        var baseCommit = try body.string("base_commit").map { try store.commitID($0, field: "base_commit") }
         if let tags = request.ifMatchTags {
             let current = try currentCommit(key)
             if !tags.names(current) {
@@ -101,7 +102,7 @@ struct DocumentController {
 
     @Sendable func revision(request: Request, context: FolioRequestContext) async throws -> Response {
         let key = try context.fileKey(request)
-        let document = try store.load(key, at: context.pathParameter("commit"))
+        let document = try store.load(key, at: store.commitID(context.pathParameter("commit"), field: "commit"))
         var headers = HTTPFields()
         if let commit = document.commit { headers[.eTag] = entityTag(commit) }
         return try JSONReply.response(DocumentReply(document: document), headers: headers)
@@ -109,7 +110,7 @@ struct DocumentController {
 
     @Sendable func diff(request: Request, context: FolioRequestContext) async throws -> Response {
         let key = try context.fileKey(request)
-        let from = try request.requireQuery("from", "the older commit")
+        let from = try store.commitID(request.requireQuery("from", "the older commit"), field: "from")
         let modeText = request.query("mode") ?? "line"
         guard let mode = DocumentDiff.Mode(rawValue: modeText) else {
             throw APIError.invalid("mode", "mode '\(modeText.prefix(40))' is not known; use 'line' or 'word'")
@@ -118,7 +119,8 @@ struct DocumentController {
         guard format == "unified" || format == "json" else {
             throw APIError.invalid("format", "format '\(format.prefix(40))' is not known; use 'unified' or 'json'")
         }
-        let diff = try store.diff(key, from: from, to: request.query("to"), mode: mode)
+        let to = try request.query("to").map { try store.commitID($0, field: "to") }
+        let diff = try store.diff(key, from: from, to: to, mode: mode)
         if format == "json" { return try JSONReply.response(DiffReply(diff)) }
         return JSONReply.bytes(Data(diff.text.utf8), contentType: "text/x-diff; charset=utf-8")
     }
@@ -126,7 +128,7 @@ struct DocumentController {
     @Sendable func restore(request: Request, context: FolioRequestContext) async throws -> Response {
         let body = try await JSONBody.read(request, limit: DocumentController.smallBodyLimit)
         let key = try context.fileKey(request, name: body.string("name"))
-        let commit = try body.requireString("commit", "the revision to make current again")
+        let commit = try store.commitID(body.requireString("commit", "the revision to make current again"), field: "commit")
         let updatedBy = try body.requireString("updated_by", "the name of the user restoring")
         let result = try await store.restore(key, commit: commit, by: updatedBy, email: body.string("email"), message: body.string("message"))
         return try JSONReply.response(result, headers: [.eTag: entityTag(result.commit)])
@@ -139,7 +141,7 @@ struct DocumentController {
     }
 
     /// The commit of the file's current version; nil when the file does not exist (or is legacy content).
-    private func currentCommit(_ key: FileKey) throws -> String? {
+    private func currentCommit(_ key: FileKey) throws -> ObjectID? {
         do {
             return try store.load(key).commit
         } catch let error as StoreError where error.code == .notFound {

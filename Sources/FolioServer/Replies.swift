@@ -1,5 +1,6 @@
 import FolioStore
 import Foundation
+import FolioSupport
 
 // The JSON shapes the API answers with, and that `folio … --json` prints, so scripts see one format.
 // Fields a client may branch on are always present, as null when there is no value, so clients need
@@ -35,7 +36,7 @@ public struct HistoryReply: Encodable {
     /// One revision.
     public struct Entry: Encodable {
         var seq: Int
-        var commit: String
+        var commit: ObjectID
         var author: String
         var committed_at: Date
         var action: String
@@ -109,8 +110,8 @@ public struct DiffReply: Encodable {
     struct MetadataChange: Encodable { var key: String, from: JSONValue?, to: JSONValue? }
 
     var file_key: String
-    var from: String
-    var to: String
+    var from: ObjectID
+    var to: ObjectID
     var mode: String
     var additions: Int
     var deletions: Int

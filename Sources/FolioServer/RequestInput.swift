@@ -1,6 +1,7 @@
 import FolioStore
 import Foundation
 import Hummingbird
+import FolioSupport
 
 extension Request {
     /// A query parameter, percent-decoded; nil when absent.
@@ -60,12 +61,12 @@ extension FolioRequestContext {
 }
 
 /// An entity tag for a commit, quoted as HTTP wants it.
-func entityTag(_ commit: String) -> String { "\"\(commit)\"" }
+func entityTag(_ commit: ObjectID) -> String { "\"\(commit.hex)\"" }
 
 extension [String] {
     /// True when these `If-Match` / `If-None-Match` tags name `commit` (or are `*` and there is one).
-    func names(_ commit: String?) -> Bool {
+    func names(_ commit: ObjectID?) -> Bool {
         guard let commit else { return false }
-        return contains("*") || contains(commit.lowercased())
+        return contains("*") || contains(commit.hex)
     }
 }

@@ -1,4 +1,4 @@
-import FolioGit
+internal import FolioGit
 import Foundation
 
 /// The state of one dependency, for readiness checks.

@@ -1,4 +1,4 @@
-import FolioGit
+internal import FolioGit
 import Foundation
 
 /// What `verifyMirror` found.

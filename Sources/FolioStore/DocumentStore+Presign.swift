@@ -1,3 +1,4 @@
+internal import FolioGit
 import Foundation
 
 extension DocumentStore {
@@ -31,7 +32,7 @@ extension DocumentStore {
         guard let document = try catalog.document(key), document.isLive, let blob = document.blob else {
             throw StoreError(.notFound, "\(key.path) does not exist")
         }
-        return try readers.withRepository { try $0.readBlob(ObjectIDText.parse(blob)) }
+        return try readers.withRepository { try $0.readBlob(blob) }
     }
 }
 

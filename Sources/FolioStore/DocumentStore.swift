@@ -1,7 +1,8 @@
-import FolioGit
-import FolioS3
+internal import FolioGit
+import FolioSupport
 import Foundation
 import Logging
+import Synchronization
 
 /// Folio's domain API: save, load, list, delete, history, diff and restore planning documents.
 ///
@@ -17,51 +18,11 @@ public final class DocumentStore: Sendable {
     let mirrorWorker: MirrorWorker?
     let packMaintainer: PackMaintainer
     /// Recently read envelopes by blob id: saves the git read and JSON decode on repeated loads.
-    let envelopes: MemoryCache<Envelope>
+    let envelopes: MemoryCache<ObjectID, Envelope>
     let urlSigner: LocalURLSigner
     let logger: Logger
 
-    /// Opens the store, creating the repository and catalog if needed, and repairs what a crash left
-    /// behind: commits the catalog has not seen are ingested and pending mirror writes are retried.
-    ///
-    /// - Parameters:
-    ///   - mirror: overrides the mirror the configuration names (nil: use the configuration).
-    ///   - background: run the mirror worker on its own thread (a server); without it the caller drains
-    ///     the outbox itself with `flushMirror()` (the CLI does after each command).
-    ///   - drainMirror: retry pending mirror writes before returning (off for commands that only inspect).
-    public static func open(
-        _ configuration: StoreConfiguration, logger: Logger, mirror: (any Mirror)? = nil, background: Bool = false, drainMirror: Bool = true
-    ) throws -> DocumentStore {
-        let repository: Repository
-        do {
-            repository = try Repository.openOrCreateBare(at: configuration.repositoryPath, branch: configuration.branch)
-        } catch {
-            throw StoreError(.unavailable, "cannot open the repository at \(configuration.repositoryPath): \(error)", cause: error)
-        }
-        let catalog = try openCatalog(configuration.databaseURL)
-        let chosenMirror = try mirror ?? makeMirror(configuration)
-        if let chosenMirror {
-            do {
-                try chosenMirror.check()
-            } catch {
-                // Not fatal: saves go to git and wait in the outbox until the mirror answers.
-                logger.error("the mirror is not usable; saves will be kept and mirrored once it is", metadata: [
-                    "mirror": "\(chosenMirror.description)", "error": "\(error)",
-                ])
-            }
-        }
-        let store = try DocumentStore(configuration: configuration, catalog: catalog, mirror: chosenMirror, logger: logger)
-        try store.reconcile(using: repository)
-        if background {
-            store.mirrorWorker?.start()
-            store.packMaintainer.start()
-        }
-        // A start is the moment to retry everything pending, whatever its backoff says.
-        if drainMirror { store.mirrorWorker?.drain(now: .distantFuture) }
-        return store
-    }
-
-    private init(configuration: StoreConfiguration, catalog: any Catalog, mirror: (any Mirror)?, logger: Logger) throws {
+    init(configuration: StoreConfiguration, catalog: any Catalog, mirror: (any Mirror)?, logger: Logger) throws {
         self.configuration = configuration
         self.catalog = catalog
         self.mirror = mirror
@@ -73,10 +34,11 @@ public final class DocumentStore: Sendable {
         self.readers = readers
         let worker = mirror.map { MirrorWorker(catalog: catalog, mirror: $0, readers: readers, logger: logger) }
         self.mirrorWorker = worker
+        // The maintainer is made before the queue it tells about consolidations, so it reaches it through a box.
         let queueBox = QueueBox()
         let maintainer = PackMaintainer(path: configuration.repositoryPath, threshold: configuration.maxPacks, logger: logger) {
             readers.invalidate()
-            queueBox.queue?.requestReopen()
+            queueBox.queue.withLock { $0?.requestReopen() }
         }
         self.packMaintainer = maintainer
         self.queue = try CommitQueue(
@@ -85,46 +47,7 @@ public final class DocumentStore: Sendable {
                 worker?.signal()
                 maintainer.signal()
             })
-        queueBox.queue = queue
-    }
-
-    static func openCatalog(_ url: String) throws -> any Catalog {
-        if url.hasPrefix("sqlite:") {
-            var path = String(url.dropFirst("sqlite:".count))
-            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
-            return try SQLiteCatalog(path: path)
-        }
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw StoreError(.unavailable, "FOLIO_DATABASE_URL names PostgreSQL, which this build does not support yet; use sqlite:PATH")
-        }
-        throw StoreError.invalid("FOLIO_DATABASE_URL", "FOLIO_DATABASE_URL '\(url)' is not understood; use sqlite:PATH")
-    }
-
-    static func makeMirror(_ configuration: StoreConfiguration) throws -> (any Mirror)? {
-        switch configuration.mirrorKind {
-        case .local: return LocalMirror(mediaRoot: configuration.mediaRoot)
-        case .none: return nil
-        case .s3: return makeS3Mirror(configuration.s3)
-        }
-    }
-
-    /// The S3 mirror, or a stand-in that reports why it cannot be used: a missing setting must not stop
-    /// saves (git and the outbox keep them), but every status and readiness check must say what is wrong.
-    static func makeS3Mirror(_ settings: StoreConfiguration.S3Settings) -> any Mirror {
-        guard let bucket = settings.bucket else {
-            return UnavailableMirror(reason: "FILE_STORAGE_TYPE=s3 but AWS_STORAGE_BUCKET_NAME is not set")
-        }
-        guard let accessKeyID = settings.accessKeyID, let secret = settings.secretAccessKey else {
-            return UnavailableMirror(reason: "FILE_STORAGE_TYPE=s3 but AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not set")
-        }
-        do {
-            let client = try S3Client(configuration: S3Configuration(
-                bucket: bucket, accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: settings.sessionToken,
-                region: settings.region, endpoint: settings.endpoint, requestTimeout: settings.requestTimeout))
-            return S3Mirror(client: client, prefix: settings.prefix, gzipAbove: settings.gzipAbove)
-        } catch {
-            return UnavailableMirror(reason: "the S3 settings are not usable: \(error)")
-        }
+        queueBox.queue.withLock { $0 = queue }
     }
 
     /// Stops the background workers after the queued saves are written and, unless told otherwise, the
@@ -172,7 +95,7 @@ public final class DocumentStore: Sendable {
     /// three-way; overlapping edits are refused with `.conflict`, carrying the current version.
     public func save(
         projectID: String, type: FileType, name: String? = nil, content: String, metadata: [String: JSONValue] = [:],
-        updatedBy: String, email: String? = nil, message: String? = nil, baseCommit: String? = nil
+        updatedBy: String, email: String? = nil, message: String? = nil, baseCommit: ObjectID? = nil
     ) async throws -> SaveResult {
         let key = try FileKey(projectID: projectID, fileType: type, name: name ?? type.defaultName)
         return try await save(key, content: content, metadata: metadata, updatedBy: updatedBy, email: email, message: message, baseCommit: baseCommit)
@@ -181,12 +104,12 @@ public final class DocumentStore: Sendable {
     /// Saves a version of the file named by `key` (see the other `save`).
     public func save(
         _ key: FileKey, content: String, metadata: [String: JSONValue] = [:], updatedBy: String, email: String? = nil,
-        message: String? = nil, baseCommit: String? = nil
+        message: String? = nil, baseCommit: ObjectID? = nil
     ) async throws -> SaveResult {
         let author = try signature(updatedBy, email: email)
         try checkSize(content)
-        let base = try baseCommit.map { try resolveCommit($0, field: "base_commit") }
-        return try await queue.submit(WriteRequest(
+        let base = try baseCommit.map { try requireCommit($0, field: "base_commit") }
+        return try await submitOne(WriteRequest(
             key: key, kind: .put(content: content, metadata: metadata, baseCommit: base, restoring: false), author: author, userMessage: message))
     }
 
@@ -200,20 +123,20 @@ public final class DocumentStore: Sendable {
             // A legacy row never saved through Folio has nothing in git to remove.
             throw StoreError(.invalidInput, "\(key.path) holds legacy content only; save it once before deleting it", field: "key")
         }
-        return try await queue.submit(WriteRequest(key: key, kind: .delete, author: author, userMessage: message))
+        return try await submitOne(WriteRequest(key: key, kind: .delete, author: author, userMessage: message))
     }
 
     /// Makes an old revision current again with a new commit (history is never rewritten); also brings
     /// back a deleted file.
-    public func restore(_ key: FileKey, commit: String, by updatedBy: String, email: String? = nil, message: String? = nil) async throws -> SaveResult {
+    public func restore(_ key: FileKey, commit: ObjectID, by updatedBy: String, email: String? = nil, message: String? = nil) async throws -> SaveResult {
         let author = try signature(updatedBy, email: email)
-        let id = try resolveCommit(commit, field: "commit")
+        let id = try requireCommit(commit, field: "commit")
         guard let data = try readers.withRepository({ try $0.readFile(at: key.path, inCommit: id) }) else {
             throw StoreError(.notFound, "\(key.path) has no version at commit \(id.short)", field: "commit")
         }
         let old = try Envelope.decode(data)
         let userMessage = message ?? "Restored from \(id.short)"
-        return try await queue.submit(WriteRequest(
+        return try await submitOne(WriteRequest(
             key: key, kind: .put(content: old.content, metadata: old.metadata, baseCommit: nil, restoring: true), author: author, userMessage: userMessage))
     }
 
@@ -229,9 +152,9 @@ public final class DocumentStore: Sendable {
     ///
     /// Falls back to the mirror when git cannot serve the file, and to legacy database content for files
     /// never saved through Folio; `source` says which.
-    public func load(_ key: FileKey, at commit: String? = nil) throws -> LoadedDocument {
+    public func load(_ key: FileKey, at commit: ObjectID? = nil) throws -> LoadedDocument {
         if let commit {
-            let id = try resolveCommit(commit, field: "commit")
+            let id = try requireCommit(commit, field: "commit")
             // One borrowed handle for both reads.
             let (file, info) = try readers.withRepository { repository in
                 (try repository.readFile(at: key.path, inCommit: id), try repository.commit(id))
@@ -241,7 +164,7 @@ public final class DocumentStore: Sendable {
             }
             let envelope = try Envelope.decode(data)
             return LoadedDocument(
-                fileKey: key.path, content: envelope.content, metadata: envelope.metadata, type: envelope.type, commit: id.hex,
+                fileKey: key.path, content: envelope.content, metadata: envelope.metadata, type: envelope.type, commit: id,
                 updatedBy: info.author.name, updatedAt: info.committer.time, source: .git)
         }
         guard let document = try catalog.document(key), document.isLive else {
@@ -254,7 +177,7 @@ public final class DocumentStore: Sendable {
                 if let cached = envelopes.value(forKey: blob) {
                     envelope = cached
                 } else {
-                    let data = try readers.withRepository { try $0.readBlob(ObjectIDText.parse(blob)) }
+                    let data = try readers.withRepository { try $0.readBlob(blob) }
                     envelope = try Envelope.decode(data)
                     envelopes.store(envelope, forKey: blob, cost: data.count)
                 }
@@ -302,14 +225,14 @@ public final class DocumentStore: Sendable {
     }
 
     /// Compares the file's content (and metadata) at `from` with `to` (default: the current version).
-    public func diff(_ key: FileKey, from: String, to: String? = nil, mode: DocumentDiff.Mode = .line) throws -> DocumentDiff {
-        let fromID = try resolveCommit(from, field: "from")
+    public func diff(_ key: FileKey, from: ObjectID, to: ObjectID? = nil, mode: DocumentDiff.Mode = .line) throws -> DocumentDiff {
+        let fromID = try requireCommit(from, field: "from")
         let toID: ObjectID
         if let to {
-            toID = try resolveCommit(to, field: "to")
+            toID = try requireCommit(to, field: "to")
         } else {
             guard let commit = try catalog.document(key)?.commit else { throw StoreError(.notFound, "\(key.path) does not exist") }
-            toID = try ObjectIDText.parse(commit)
+            toID = commit
         }
         let (old, new) = try readers.withRepository { repository -> (Envelope, Envelope) in
             func version(_ id: ObjectID, _ field: String) throws -> Envelope {
@@ -325,12 +248,12 @@ public final class DocumentStore: Sendable {
         case .line:
             let patch = try TextPatch.between(old.content, new.content, path: key.path)
             return DocumentDiff(
-                fileKey: key.path, from: fromID.hex, to: toID.hex, mode: mode, text: patch.unified, additions: patch.additions,
-                deletions: patch.deletions, hunks: patch.hunks, segments: [], metadataChanges: metadataChanges)
+                fileKey: key.path, from: fromID, to: toID, mode: mode, text: patch.unified, additions: patch.additions,
+                deletions: patch.deletions, hunks: patch.hunks.map(DocumentDiff.Hunk.init), segments: [], metadataChanges: metadataChanges)
         case .word:
             let words = try WordDiff.between(old.content, new.content)
             return DocumentDiff(
-                fileKey: key.path, from: fromID.hex, to: toID.hex, mode: mode, text: words.plain, additions: words.additions,
+                fileKey: key.path, from: fromID, to: toID, mode: mode, text: words.plain, additions: words.additions,
                 deletions: words.deletions, hunks: [], segments: words.segments, metadataChanges: metadataChanges)
         }
     }
@@ -352,6 +275,15 @@ public final class DocumentStore: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Submits a one-file request and returns that file's result.
+    private func submitOne(_ request: WriteRequest) async throws -> SaveResult {
+        let results = try await queue.submit(request)
+        guard results.count == 1, let result = results.first else {
+            throw StoreError(.internal, "the writer answered \(results.count) results for one file")
+        }
+        return result
+    }
 
     func signature(_ updatedBy: String, email: String?) throws -> Signature {
         if let problem = Signature.problem(with: updatedBy) {
@@ -375,7 +307,9 @@ public final class DocumentStore: Sendable {
         }
     }
 
-    func resolveCommit(_ text: String, field: String) throws -> ObjectID {
+    /// The commit a person named by `text` (4 to 40 hex digits) — the edge where ids typed by users
+    /// become ids; `field` names the input in errors.
+    public func commitID(_ text: String, field: String) throws -> ObjectID {
         guard ObjectID.looksLikeHex(text) else {
             throw StoreError.invalid(field, "\(field) '\(FileKey.printable(text))' is not a commit id (4 to 40 hex digits)")
         }
@@ -390,6 +324,16 @@ public final class DocumentStore: Sendable {
             throw StoreError.invalid(field, "\(field) '\(text)' matches more than one object; give more digits")
         } catch {
             throw StoreError(.notFound, "\(field) \(text) is not a commit in this repository", field: field)
+        }
+    }
+
+    /// `id` if it names a commit in this repository; otherwise a not-found error naming `field`.
+    func requireCommit(_ id: ObjectID, field: String) throws -> ObjectID {
+        do {
+            _ = try readers.withRepository { try $0.commit(id) }
+            return id
+        } catch {
+            throw StoreError(.notFound, "\(field) \(id.hex) is not a commit in this repository", field: field)
         }
     }
 }
@@ -408,7 +352,15 @@ public struct ConsolidationReport: Sendable, Equatable, Codable {
     public var bytesAfter: Int64
 }
 
+extension DocumentDiff.Hunk {
+    init(_ hunk: TextPatch.Hunk) {
+        self.init(
+            header: hunk.header, oldStart: hunk.oldStart, oldLines: hunk.oldLines, newStart: hunk.newStart, newLines: hunk.newLines,
+            lines: hunk.lines.map { DocumentDiff.Line(origin: $0.origin, oldLine: $0.oldLine, newLine: $0.newLine, text: $0.text) })
+    }
+}
+
 /// Lets the pack maintainer's callback reach the commit queue, which is created after it.
-private final class QueueBox: @unchecked Sendable {
-    var queue: CommitQueue?
+private final class QueueBox: Sendable {
+    let queue = Mutex<CommitQueue?>(nil)
 }

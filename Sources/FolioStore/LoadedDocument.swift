@@ -1,3 +1,4 @@
+import FolioSupport
 import Foundation
 
 /// A file's version as a reader gets it, with where it came from.
@@ -21,7 +22,7 @@ public struct LoadedDocument: Sendable, Equatable {
     /// `prd` or `implementation`.
     public var type: String
     /// The commit of this version (nil for legacy content).
-    public var commit: String?
+    public var commit: ObjectID?
     /// Who saved this version.
     public var updatedBy: String?
     /// When.

@@ -1,3 +1,4 @@
+import FolioSupport
 import Foundation
 
 /// Every failure the store reports: a stable `code` the CLI and HTTP layers map in one place, a message
@@ -33,7 +34,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// The current version and the conflict text, carried by `.conflict` errors.
     public struct Conflict: Sendable, Equatable {
         /// The file's current commit.
-        public var currentCommit: String?
+        public var currentCommit: ObjectID?
         /// The file's current content.
         public var currentContent: String
         /// The file's current metadata.

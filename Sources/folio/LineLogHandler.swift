@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import FolioSupport
 
 /// Log lines on standard error in swift-log's usual layout — `<time> <level> <label>: <metadata> [<source>]
 /// <message>` — built cheaply. `folio serve` logs a line per request, and the stock stream handler's
@@ -30,15 +31,8 @@ struct LineLogHandler: LogHandler {
         line += " \(event.level) \(label):"
         for key in merged.keys.sorted() { line += " \(key)=\(merged[key]!)" }
         line += " [\(event.source)] \(event.message)\n"
-        var bytes = Array(line.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }  // Standard error is gone; nothing better to do with the line.
-            offset += written
-        }
-        bytes.removeAll()
+        // One write(2) per line; if standard error is gone there is nothing better to do with the line.
+        try? DurableFile.writeAll(Array(line.utf8), to: 2, path: "standard error")
     }
 
     /// UTC time to the second, formatted once per second and shared by every line in it.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FolioStore
 import Foundation
+import FolioSupport
 
 struct MirrorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,7 @@ struct MirrorStatusCommand: AsyncParsableCommand {
     @OptionGroup var options: StoreOptions
 
     struct Output: Encodable {
-        struct Pending: Encodable { var file_key: String, commit: String, attempts: Int, next_attempt_at: String, last_error: String? }
+        struct Pending: Encodable { var file_key: String, commit: ObjectID, attempts: Int, next_attempt_at: String, last_error: String? }
         var mirror: String, ready: Bool, error: String?, pending: [Pending]
     }
 
@@ -32,7 +33,7 @@ struct MirrorStatusCommand: AsyncParsableCommand {
                 print("status  \(health?.ok ?? true ? "reachable" : "NOT reachable: \(health?.error ?? "")")")
                 print("pending \(pending.count)")
                 for entry in pending {
-                    print("  \(entry.fileKey) at \(entry.commit.prefix(7)): \(entry.attempts) failed attempt(s)\(entry.lastError.map { "; last: \($0)" } ?? "")")
+                    print("  \(entry.fileKey) at \(entry.commit.short): \(entry.attempts) failed attempt(s)\(entry.lastError.map { "; last: \($0)" } ?? "")")
                 }
             }
         }

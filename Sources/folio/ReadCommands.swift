@@ -2,6 +2,7 @@ import ArgumentParser
 import FolioServer
 import FolioStore
 import Foundation
+import FolioSupport
 
 struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get", abstract: "Print a file's content (current, or --at a commit).")
@@ -14,7 +15,7 @@ struct GetCommand: AsyncParsableCommand {
             let fileKey = try FileKey(parsing: key)
             let store = try options.openStore()
             defer { store.close() }
-            let document = try store.load(fileKey, at: at)
+            let document = try store.load(fileKey, at: at.map { try store.commitID($0, field: "at") })
             if options.json {
                 try printJSON(DocumentReply(document: document))
             } else {
@@ -40,7 +41,7 @@ struct ListCommand: AsyncParsableCommand {
                 try printJSON(files.map(FileListReply.Entry.init(record:)))
             } else {
                 for file in files {
-                    let commit = file.commit.map { String($0.prefix(7)) } ?? "legacy "
+                    let commit = file.commit?.short ?? "legacy "
                     print("\(commit)  \(file.updatedAt?.iso8601 ?? "-")  \(file.updatedBy ?? "-")  \(file.key.path)")
                 }
             }
@@ -66,7 +67,7 @@ struct LogCommand: AsyncParsableCommand {
             } else {
                 for revision in page.revisions {
                     let note = revision.message.isEmpty ? "" : "  \(revision.message.split(separator: "\n").first ?? "")"
-                    print("\(revision.commit.prefix(7))  \(revision.committedAt.iso8601)  \(revision.action.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))  \(revision.author)\(note)")
+                    print("\(revision.commit.short)  \(revision.committedAt.iso8601)  \(revision.action.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))  \(revision.author)\(note)")
                 }
                 if let next = page.nextCursor { print("(more: --cursor \(next))") }
             }
@@ -87,7 +88,8 @@ struct DiffCommand: AsyncParsableCommand {
             let fileKey = try FileKey(parsing: key)
             let store = try options.openStore()
             defer { store.close() }
-            let diff = try store.diff(fileKey, from: from, to: to, mode: word ? .word : .line)
+            let diff = try store.diff(
+                fileKey, from: store.commitID(from, field: "from"), to: to.map { try store.commitID($0, field: "to") }, mode: word ? .word : .line)
             if options.json {
                 try printJSON(DiffReply(diff))
             } else {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import FolioServer
 import FolioStore
+import FolioSupport
 import Foundation
+import Hummingbird
 import Logging
 
 struct ServeCommand: AsyncParsableCommand {
@@ -31,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Refuse unsafe settings before touching the data folder.
             try server.validate()
             var logger = Logger(label: "folio", factory: LineLogHandler.init)
-            logger.logLevel = ProcessInfo.processInfo.environment["FOLIO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            logger.logLevel = Logger.Level.fromEnvironment(default: .info)
             let store = try DocumentStore.open(storeConfiguration, logger: logger, background: true)
             // Runs after the server has stopped: saves still queued are written and the mirror drained once.
             defer { store.close() }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FolioStore
 import Foundation
 import Logging
+import FolioSupport
 
 /// Flags every command shares: where the data lives, and machine-readable output.
 struct StoreOptions: ParsableArguments {
@@ -30,7 +31,7 @@ struct StoreOptions: ParsableArguments {
     /// `drainMirror: false` skips publishing pending mirror writes at open (status and sync do it their way).
     func openStore(drainMirror: Bool = true) throws -> DocumentStore {
         var logger = Logger(label: "folio")
-        logger.logLevel = ProcessInfo.processInfo.environment["FOLIO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+        logger.logLevel = Logger.Level.fromEnvironment(default: .error)
         return try DocumentStore.open(configuration(), logger: logger, drainMirror: drainMirror)
     }
 }
@@ -42,7 +43,7 @@ func runReporting(_ body: () async throws -> Void) async throws {
     } catch let error as StoreError {
         FileHandle.standardError.write(Data("folio: \(error.message)\n".utf8))
         if let conflict = error.conflict {
-            FileHandle.standardError.write(Data("folio: current commit \(conflict.currentCommit ?? "none"); conflict:\n\(conflict.conflictText)".utf8))
+            FileHandle.standardError.write(Data("folio: current commit \(conflict.currentCommit?.hex ?? "none"); conflict:\n\(conflict.conflictText)".utf8))
         }
         throw ExitCode(exitStatus(for: error.code))
     } catch let error as ExitCode {

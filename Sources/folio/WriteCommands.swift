@@ -1,6 +1,7 @@
 import ArgumentParser
 import FolioStore
 import Foundation
+import FolioSupport
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init", abstract: "Create the repository and catalog (safe to run again).")
@@ -56,7 +57,8 @@ struct SaveCommand: AsyncParsableCommand {
             }
             let store = try options.openStore()
             defer { store.close() }
-            let result = try await store.save(fileKey, content: content, metadata: fields, updatedBy: author, email: email, message: message, baseCommit: base)
+            let result = try await store.save(fileKey, content: content, metadata: fields, updatedBy: author, email: email, message: message,
+                baseCommit: base.map { try store.commitID($0, field: "base") })
             store.flushMirror()
             if options.json {
                 try printJSON(result)
@@ -82,7 +84,7 @@ struct RestoreCommand: AsyncParsableCommand {
             let fileKey = try FileKey(parsing: key)
             let store = try options.openStore()
             defer { store.close() }
-            let result = try await store.restore(fileKey, commit: commit, by: author, message: message)
+            let result = try await store.restore(fileKey, commit: store.commitID(commit, field: "commit"), by: author, message: message)
             store.flushMirror()
             if options.json { try printJSON(result) } else {
                 print(result.changed ? "restored \(result.fileKey) \(result.commit)" : "unchanged \(result.fileKey) \(result.commit)")

@@ -2,6 +2,7 @@
 import FolioTestSupport
 import Foundation
 import Testing
+import FolioSupport
 
 @Suite struct PackFileTests {
     let folder = TemporaryDirectory("pack")

@@ -2,6 +2,7 @@ import FolioGit
 import FolioTestSupport
 import Foundation
 import Testing
+import FolioSupport
 
 @Suite struct RepositoryTests {
     let folder = TemporaryDirectory("git")

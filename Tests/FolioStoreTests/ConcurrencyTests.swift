@@ -4,15 +4,16 @@ import FolioTestSupport
 import Foundation
 import Logging
 import Testing
+import FolioSupport
 
 @Suite struct ConcurrencyTests {
     /// Saves from many tasks at once, to one file and to many; returns every acknowledged commit.
-    func saveConcurrently(_ stores: [DocumentStore], writers: Int, savesEach: Int) async throws -> [(key: FileKey, commit: String)] {
-        try await withThrowingTaskGroup(of: [(FileKey, String)].self) { group in
+    func saveConcurrently(_ stores: [DocumentStore], writers: Int, savesEach: Int) async throws -> [(key: FileKey, commit: ObjectID)] {
+        try await withThrowingTaskGroup(of: [(FileKey, ObjectID)].self) { group in
             for writer in 0..<writers {
                 let store = stores[writer % stores.count]
                 group.addTask {
-                    var acknowledged: [(FileKey, String)] = []
+                    var acknowledged: [(FileKey, ObjectID)] = []
                     for save in 0..<savesEach {
                         // Half the writers share one file, the rest have their own.
                         let name = writer % 2 == 0 ? "shared" : "own\(writer)"
@@ -24,16 +25,16 @@ import Testing
                     return acknowledged
                 }
             }
-            var all: [(FileKey, String)] = []
+            var all: [(FileKey, ObjectID)] = []
             for try await part in group { all += part }
             return all
         }
     }
 
-    func expectEveryAcknowledgedSaveInHistory(_ fixture: StoreFixture, _ acknowledged: [(key: FileKey, commit: String)]) throws {
+    func expectEveryAcknowledgedSaveInHistory(_ fixture: StoreFixture, _ acknowledged: [(key: FileKey, commit: ObjectID)]) throws {
         let commits = Set(acknowledged.map(\.commit))
         #expect(commits.count == acknowledged.count, "every save got its own commit")
-        let gitCommits = Set(try git("-C", fixture.repoPath, "rev-list", "main").split(separator: "\n").map(String.init))
+        let gitCommits = Set(try git("-C", fixture.repoPath, "rev-list", "main").split(separator: "\n").compactMap { ObjectID(hex: String($0)) })
         #expect(commits.isSubset(of: gitCommits), "every acknowledged commit is on the branch")
         for key in Set(acknowledged.map(\.key)) {
             let expected = Set(acknowledged.filter { $0.key == key }.map(\.commit))
@@ -41,7 +42,7 @@ import Testing
             #expect(Set(history.map(\.commit)) == expected, "history of \(key.path) holds exactly its saves")
             #expect(history.map(\.seq) == Array((1...expected.count).reversed()))
             let gitHistory = try git("-C", fixture.repoPath, "log", "--format=%H", "--", key.path).split(separator: "\n").map(String.init)
-            #expect(history.map(\.commit) == gitHistory, "catalog order is git order")
+            #expect(history.map(\.commit.hex) == gitHistory, "catalog order is git order")
         }
         try git("-C", fixture.repoPath, "fsck", "--strict")
     }

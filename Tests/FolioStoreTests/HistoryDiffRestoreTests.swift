@@ -3,12 +3,13 @@ import FolioStore
 import FolioTestSupport
 import Foundation
 import Testing
+import FolioSupport
 
 @Suite struct HistoryDiffRestoreTests {
     @Test func historyIsNewestFirstAndPagesByCursor() async throws {
         let fixture = try StoreFixture()
         let key = try fixture.key()
-        var commits: [String] = []
+        var commits: [ObjectID] = []
         for index in 1...7 {
             commits.append(try await fixture.store.save(key, content: "version \(index)\n", updatedBy: "user\(index)", message: "v\(index)").commit)
         }
@@ -23,7 +24,7 @@ import Testing
         #expect(third.nextCursor == nil)
         #expect(third.revisions.last?.action == .create && third.revisions.last?.seq == 1)
         // The catalog's history is git's history of the file.
-        #expect(try git("-C", fixture.repoPath, "log", "--format=%H", "--", key.path).split(separator: "\n").map(String.init) == commits.reversed())
+        #expect(try git("-C", fixture.repoPath, "log", "--format=%H", "--", key.path).split(separator: "\n").map(String.init) == commits.reversed().map(\.hex))
         #expect(throws: StoreError.self) { try fixture.store.history(key, cursor: "abc") }
         #expect(throws: StoreError.self) { try fixture.store.history(try fixture.key("p1", .prd, "missing")) }
     }
@@ -51,7 +52,7 @@ import Testing
 
         let none = try fixture.store.diff(key, from: new.commit, to: new.commit)
         #expect(none.text.isEmpty && none.additions == 0 && none.metadataChanges.isEmpty)
-        #expect(throws: StoreError.self) { try fixture.store.diff(key, from: "0123456789abcdef0123456789abcdef01234567") }
+        #expect(throws: StoreError.self) { try fixture.store.diff(key, from: ObjectID(hex: "0123456789abcdef0123456789abcdef01234567")!) }
     }
 
     @Test func restoreMakesANewCommitWithTheOldContentAuthoredByTheRestorer() async throws {

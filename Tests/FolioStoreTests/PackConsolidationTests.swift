@@ -3,6 +3,7 @@ import FolioStore
 import FolioTestSupport
 import Foundation
 import Testing
+import FolioSupport
 
 @Suite struct PackConsolidationTests {
     func packCount(_ fixture: StoreFixture) throws -> Int {
@@ -12,13 +13,13 @@ import Testing
     @Test func consolidationWhileSavesGoOnLosesNothing() async throws {
         let fixture = try StoreFixture()
         let key = try fixture.key()
-        var commits: [String] = []
+        var commits: [ObjectID] = []
         for index in 0..<30 { commits.append(try await fixture.store.save(key, content: "version \(index)", updatedBy: "ann").commit) }
         #expect(try packCount(fixture) == 30, "one pack per group commit")
 
         let store = fixture.store
         async let report = Task.detached { try store.consolidatePacks() }.value
-        var during: [String] = []
+        var during: [ObjectID] = []
         for index in 0..<20 {
             during.append(try await store.save(try fixture.key("p1", .prd, "other"), content: "during \(index)", updatedBy: "bo").commit)
         }

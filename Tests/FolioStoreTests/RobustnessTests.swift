@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import FolioSupport
 
 @Suite struct RobustnessTests {
     @Test(arguments: ["../etc", "", String(repeating: "a", count: 500), "a/b", "p 1", "ümlaut", "x\u{0}y"])
@@ -47,10 +48,10 @@ import Testing
         await refused(.invalidInput, "updated_by") { _ = try await fixture.store.save(key, content: "x", updatedBy: "") }
         await refused(.invalidInput, "updated_by") { _ = try await fixture.store.save(key, content: "x", updatedBy: "Eve <evil>") }
         await refused(.invalidInput, "content") { _ = try await fixture.store.save(key, content: "a\u{0}b", updatedBy: "u") }
-        await refused(.invalidInput, "base_commit") { _ = try await fixture.store.save(key, content: "x", updatedBy: "u", baseCommit: "HEAD~1") }
-        await refused(.notFound, "base_commit") { _ = try await fixture.store.save(key, content: "x", updatedBy: "u", baseCommit: "0123456789abcdef0123456789abcdef01234567") }
+        await refused(.invalidInput, "base_commit") { _ = try await fixture.store.save(key, content: "x", updatedBy: "u", baseCommit: fixture.store.commitID("HEAD~1", field: "base_commit")) }
+        await refused(.notFound, "base_commit") { _ = try await fixture.store.save(key, content: "x", updatedBy: "u", baseCommit: fixture.store.commitID("0123456789abcdef0123456789abcdef01234567", field: "base_commit")) }
         await refused(.notFound, nil) { _ = try await fixture.store.delete(key, by: "u") }
-        await refused(.notFound, "commit") { _ = try await fixture.store.restore(key, commit: "abcdef12", by: "u") }
+        await refused(.notFound, "commit") { _ = try await fixture.store.restore(key, commit: fixture.store.commitID("abcdef12", field: "commit"), by: "u") }
         #expect(throws: StoreError.self) { try FileType.parse("design") }
         #expect(throws: StoreError.self) { try FileKey(parsing: "p1/prd/main_prd.txt") }
         #expect(throws: StoreError.self) { try FileKey(parsing: "p1/prd/../../x.json") }
@@ -110,7 +111,7 @@ import Testing
 
         try fixture.reopen()
         let loaded = try fixture.store.load(key)
-        #expect(loaded.content == "from outside" && loaded.commit == commit.hex && loaded.updatedBy == "zed")
+        #expect(loaded.content == "from outside" && loaded.commit == commit && loaded.updatedBy == "zed")
         let history = try fixture.store.history(key).revisions
         #expect(history.map(\.action) == [.update, .create])
         #expect(history.first?.message == "Edit by hand")
@@ -144,7 +145,7 @@ final class FlakyMirror: Mirror {
     let puts = Mutex(0)
     init(inner: LocalMirror) { self.inner = inner }
     var description: String { "flaky \(inner.description)" }
-    func put(_ key: FileKey, envelope: Data, commit: String, author: String) throws {
+    func put(_ key: FileKey, envelope: Data, commit: ObjectID, author: String) throws {
         if failing.withLock({ $0 }) { throw StoreError(.unavailable, "mirror is down") }
         try inner.put(key, envelope: envelope, commit: commit, author: author)
         puts.withLock { $0 += 1 }
@@ -153,5 +154,5 @@ final class FlakyMirror: Mirror {
     func read(_ key: FileKey) throws -> Data? { try inner.read(key) }
     func check() throws {}
     func listKeys() throws -> [String] { try inner.listKeys() }
-    func holds(_ key: FileKey, commit: String, envelope: () throws -> Data) throws -> Bool? { try inner.holds(key, commit: commit, envelope: envelope) }
+    func holds(_ key: FileKey, commit: ObjectID, envelope: () throws -> Data) throws -> Bool? { try inner.holds(key, commit: commit, envelope: envelope) }
 }

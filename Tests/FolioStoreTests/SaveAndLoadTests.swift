@@ -16,7 +16,7 @@ import Testing
         #expect(try fixture.gitLog(key) == ["jane|Update prd p1/main_prd", "john_doe|Create prd p1/main_prd"])
         let envelope = try git("-C", fixture.repoPath, "show", "\(first.commit):\(key.path)")
         #expect(envelope == ##"{"content": "# PRD\n\nGoals\n", "metadata": {"prd_id": 123, "prd_name": "Main PRD", "updated_by": "john_doe"}, "type": "prd"}"##)
-        #expect(try git("-C", fixture.repoPath, "log", "-1", "--format=%ae|%cn|%b", second.commit)
+        #expect(try git("-C", fixture.repoPath, "log", "-1", "--format=%ae|%cn|%b", second.commit.hex)
                 == "jane@users.folio.invalid|Folio|Add scope\n\nFolio-Key: p1/prd/main_prd.json\nFolio-Action: update\n\n")
         try git("-C", fixture.repoPath, "fsck", "--strict")
 
@@ -25,7 +25,7 @@ import Testing
         #expect(loaded.commit == second.commit && loaded.source == .git && loaded.updatedBy == "jane")
         #expect(loaded.metadata["prd_id"] == .int(123))
         #expect(try fixture.store.load(key, at: first.commit).content == "# PRD\n\nGoals\n")
-        #expect(try fixture.store.load(key, at: String(first.commit.prefix(10))).content == "# PRD\n\nGoals\n")
+        #expect(try fixture.store.load(key, at: fixture.store.commitID(String(first.commit.hex.prefix(10)), field: "at")).content == "# PRD\n\nGoals\n")
         // The mirror holds exactly the committed bytes of the current version.
         #expect(fixture.mirrored(key) == Data(try git("-C", fixture.repoPath, "show", "main:\(key.path)").utf8))
     }

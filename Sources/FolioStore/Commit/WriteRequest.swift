@@ -1,0 +1,36 @@
+internal import FolioGit
+import FolioSupport
+import Foundation
+
+/// One commit's worth of changes, waiting for the commit writer: one or more files, one author.
+struct WriteRequest: Sendable {
+    /// What happens to one file.
+    enum Kind: Sendable {
+        /// Put a version of the file. `restoring` marks a restore (its own action in history).
+        case put(content: String, metadata: [String: JSONValue], baseCommit: ObjectID?, restoring: Bool)
+        /// Remove the file from the branch (its history stays).
+        case delete
+    }
+
+    /// One file's change.
+    struct Change: Sendable {
+        var key: FileKey
+        var kind: Kind
+    }
+
+    /// Applied in order; a key appears at most once.
+    var changes: [Change]
+    var author: Signature
+    var userMessage: String?
+
+    /// A request that changes one file.
+    init(key: FileKey, kind: Kind, author: Signature, userMessage: String?) {
+        self.init(changes: [Change(key: key, kind: kind)], author: author, userMessage: userMessage)
+    }
+
+    init(changes: [Change], author: Signature, userMessage: String?) {
+        self.changes = changes
+        self.author = author
+        self.userMessage = userMessage
+    }
+}
