@@ -452,8 +452,9 @@ def section_s3(ctx):
 
     # 10k files: `folio mirror sync` beside the AWS CLI and boto3 uploading the same envelopes.
     data = ctx.fresh_dir("mirror10k")
-    out["build"] = history_repo(ctx, "s3", ["build", "--dir", data, "--files", str(ctx.mirror_files), "--tracked", "0",
-                                            "--catalog", "reindex", "--media"])
+    started = time.monotonic()
+    run_bench(ctx, "s3", ["fill", "--dir", data, "--files", str(ctx.mirror_files), "--writers", "64", "--mirror", "local"])
+    out["build"] = {"fill_s": time.monotonic() - started}
     media = os.path.join(data, "media", "projects")
     files = sum(len(names) for _, _, names in os.walk(media))
     out["mirror_files"] = files
@@ -488,26 +489,16 @@ def section_s3(ctx):
 # ---------------------------------------------------------------------------------------------------
 # 4 and 6. History in a repository of ~100k commits (Folio beside git log), and memory with 100k files.
 
-def history_repo(ctx, section, arguments, timeout=3600):
-    command = [sys.executable, os.path.join(TOOLS, "history_repo.py")] + arguments + ["--folio", ctx.folio]
-    ctx.note(section, command)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    with open(os.path.join(ctx.work, "logs", "history_repo.log"), "a") as handle:
-        handle.write(f"$ {' '.join(command)}\n{result.stdout}{result.stderr}\n")
-    if result.returncode != 0:
-        raise RuntimeError(f"history_repo.py {arguments[0]} failed: {result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def section_history(ctx):
     out = ctx.data.setdefault("history", {})
-    # The generator's catalog rows must be exactly what Folio's own ingest derives: checked on a small store.
-    out["check"] = history_repo(ctx, "history", ["check", "--dir", ctx.fresh_dir("history-check"), "--files", "1000", "--tracked", "20"])
+    # Built through Folio's own durable save path (group commits from 64 writers), so git, the catalog and
+    # the mirror hold exactly what saves make.
     data = ctx.fresh_dir("history")
     started = time.monotonic()
-    out["build"] = history_repo(ctx, "history", ["build", "--dir", data, "--files", str(ctx.history_files), "--tracked",
-                                                 str(ctx.history_tracked), "--catalog", "direct", "--media"])
+    run_bench(ctx, "history", ["fill", "--dir", data, "--files", str(ctx.history_files), "--tracked-revisions",
+                               str(ctx.history_tracked), "--writers", "64", "--mirror", "local"])
     out["build_wall_s"] = time.monotonic() - started
+    out["build"] = {"files": ctx.history_files, "tracked": ctx.history_tracked, "fill_s": out["build_wall_s"]}
     repo = os.path.join(data, "folio.git")
     out["commits"] = commits(data)
     out["packs"] = len(glob.glob(os.path.join(repo, "objects", "pack", "*.pack")))

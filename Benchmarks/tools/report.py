@@ -250,11 +250,6 @@ def findings_notes(ctx):
         notes.append(f"As the repository grows: filling {growth['files']:,} new files with 64 writers ran at "
                      f"{first:,.0f} saves/s for the first {d1:,.0f} saves ({p1:.0f} packs) and {last:,.0f} saves/s for the last "
                      f"slice ({pn:.0f} packs); the pack count peaked at {most:.0f} while background consolidation ran beside the writers.")
-    build = ctx.data.get("s3", {}).get("build", {})
-    if build.get("reindex_s"):
-        files = ctx.data["s3"].get("mirror_files") or ctx.mirror_files
-        notes.append(f"`folio reindex` (the same ingest a restart after a crash or a `git push` runs) took {build['reindex_s']:.0f} s "
-                     f"for {files:,} commits ({files / build['reindex_s']:,.0f} commits/s).")
     sizes = {(r["size"], r["op"]): r for r in ctx.data.get("sizes", {}).get("inprocess", [])}
     word, line = sizes.get(("5 MB", "diff (word)")), sizes.get(("5 MB", "diff (line)"))
     if word and line:
@@ -413,9 +408,8 @@ def section_s3_report(ctx, w):
     files = s3.get("mirror_files")
     if s3.get("sync"):
         build = s3.get("build", {})
-        w(f"The {files:,} files (one create commit each) were written with `git fast-import` "
-          f"(`Benchmarks/tools/history_repo.py`, {build.get('fast_import_s', 0):.0f} s) and ingested by Folio's own "
-          f"`folio reindex` ({build.get('reindex_s', 0):.0f} s, {files / max(build.get('reindex_s', 1), 1e-9):,.0f} commits/s); "
+        w(f"The {files:,} files (one create commit each) were saved through Folio's durable save path by 64 writers "
+          f"(`folio-bench fill`, {build.get('fill_s', 0):.0f} s); "
           f"the local mirror folder holds the same {files:,} envelopes the other uploaders read. `folio mirror sync` "
           "requeues every live file and drains the outbox (8 parallel PUTs); its time includes process start and "
           f"opening the store. hyperfine, {ctx.runs} run(s) each, back to back.")
@@ -431,18 +425,13 @@ def section_s3_report(ctx, w):
 
 def section_history_report(ctx, w):
     h = ctx.data["history"]
-    build, check = h["build"], h["check"]
+    build = h["build"]
     w(f"## 4. History of one file in a repository of {h['commits']:,} commits")
     w("")
     w(f"{build['files']:,} distinct files (one create commit each, 250 per project) and {build['tracked']:,} revisions "
-      f"of `{TRACKED_KEY}` spread evenly through the history, with the commit messages, trailers, authors and "
-      f"envelopes Folio's saves make. The commits go in with `git fast-import` ({build['fast_import_s']:.0f} s; "
-      f"{h['packs']} pack, {h['repo_mib']:,.0f} MiB of objects) and the catalog rows are written directly "
-      f"({build['catalog_s']:.1f} s), because Folio's own paths take far longer at this size (see Findings: saves "
-      "slow down as packs accumulate, and `folio reindex` ingests a few hundred commits/s). In the same run the "
-      f"direct rows were checked against `folio reindex` on a {check['documents']:,}-file store: "
-      f"{'identical' if check['identical'] else 'DIFFERENT: ' + json.dumps(check['differences'])} "
-      f"(documents, revisions and the ingested tip). git and the catalog agree on the file's history: "
+      f"of `{TRACKED_KEY}` spread evenly through the history, saved through Folio's own durable save path by 64 "
+      f"writers (`folio-bench fill`, {build['fill_s']:.0f} s; {h['packs']} pack(s), {h['repo_mib']:,.0f} MiB of objects). "
+      "git and the catalog agree on the file's history: "
       f"`git log -- key` lists {h['git_revisions']} commits, the catalog {h['inprocess'].get('full', {}).get('revisions')}.")
     w("")
     w("| method | first 50 revisions (p50 / median) | all revisions | notes |")
