@@ -22,15 +22,6 @@ extension Repository {
         return Data(bytes: raw, count: size)
     }
 
-    /// The size of a blob in bytes, read from the object header without inflating the content.
-    public func blobSize(_ id: ObjectID) throws -> Int {
-        var oid = id.oid
-        var size = 0
-        var type = GIT_OBJECT_ANY
-        try check(git_odb_read_header(&size, &type, odb, &oid), "git_odb_read_header")
-        return size
-    }
-
     /// Stores `data` as a blob (in the open batch if there is one) and returns its id. `path` says which
     /// file it is a version of, so a batch can store earlier versions as deltas against later ones.
     public func writeBlob(_ data: Data, path: String? = nil) throws -> ObjectID {

@@ -14,33 +14,42 @@ import Synchronization
 ///
 /// Across processes the compare-and-swap decides: the loser rebuilds its batch on the new tip (re-checking
 /// no-ops and merges against it) and tries again.
-final class CommitQueue: @unchecked Sendable {
+final class CommitQueue: Sendable {
     private typealias Waiter = CheckedContinuation<[SaveResult], any Error>
 
-    /// Used only on the writer thread (after `init`); replaced when packs were consolidated.
-    private var repository: Repository
-    /// The branch tip this writer last wrote or saw; when the branch is elsewhere, another writer moved it.
-    private var lastTip: ObjectID?
+    /// What the writer thread works with. Held under a lock for the whole of each batch, but only ever by
+    /// that thread, so the lock is never contended: it is how the compiler knows nothing else touches it.
+    private struct WriterState {
+        /// Replaced when packs were consolidated.
+        var repository: Repository
+        /// The branch tip this writer last wrote or saw; when the branch is elsewhere, another writer moved it.
+        var lastTip: ObjectID?
+    }
+
+    private struct Waiting {
+        var pending: [(request: WriteRequest, waiter: Waiter)] = []
+        var stopping = false
+    }
+
+    private let writer: Mutex<WriterState>
+    private let waiting = Mutex(Waiting())
+    /// Signalled once per queued request and once on shutdown; the writer thread sleeps on it.
+    private let work = DispatchSemaphore(value: 0)
     private let reopenRequested = Atomic<Bool>(false)
     private let catalog: any Catalog
     private let configuration: StoreConfiguration
     private let logger: Logger
     private let onCommit: @Sendable () -> Void
-    private let condition = NSCondition()
-    private var pending: [(request: WriteRequest, waiter: Waiter)] = []
-    private var stopping = false
-    private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
     init(repositoryPath: String, catalog: any Catalog, configuration: StoreConfiguration, logger: Logger, onCommit: @escaping @Sendable () -> Void) throws {
-        self.repository = try CommitQueue.openRepository(repositoryPath, packed: configuration.packedWrites)
+        self.writer = Mutex(WriterState(repository: try CommitQueue.openRepository(repositoryPath, packed: configuration.packedWrites)))
         self.catalog = catalog
         self.configuration = configuration
         self.logger = logger
         self.onCommit = onCommit
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "folio-commit-writer"
-        self.thread = thread
         thread.start()
     }
 
@@ -48,15 +57,16 @@ final class CommitQueue: @unchecked Sendable {
     /// file of the request, in its order.
     func submit(_ request: WriteRequest) async throws -> [SaveResult] {
         try await withCheckedThrowingContinuation { (waiter: Waiter) in
-            condition.lock()
-            if stopping {
-                condition.unlock()
+            let queued = waiting.withLock { waiting in
+                guard !waiting.stopping else { return false }
+                waiting.pending.append((request, waiter))
+                return true
+            }
+            guard queued else {
                 waiter.resume(throwing: StoreError(.unavailable, "the store is shutting down"))
                 return
             }
-            pending.append((request, waiter))
-            condition.signal()
-            condition.unlock()
+            work.signal()
         }
     }
 
@@ -74,44 +84,47 @@ final class CommitQueue: @unchecked Sendable {
 
     /// Finishes the writes already queued, refuses new ones, and stops the writer thread.
     func shutdown() {
-        condition.lock()
-        let wasRunning = !stopping
-        stopping = true
-        condition.signal()
-        condition.unlock()
-        if wasRunning { finished.wait() }
+        let wasRunning = waiting.withLock { waiting in
+            defer { waiting.stopping = true }
+            return !waiting.stopping
+        }
+        guard wasRunning else { return }
+        work.signal()
+        finished.wait()
     }
 
     private func run() {
         while true {
-            condition.lock()
-            while pending.isEmpty && !stopping { condition.wait() }
-            if pending.isEmpty && stopping {
-                condition.unlock()
+            work.wait()
+            // A batch takes every request waiting (up to maxBatch), so some wake-ups find nothing left.
+            let (batch, stop) = waiting.withLock { waiting -> ([(request: WriteRequest, waiter: Waiter)], Bool) in
+                if waiting.pending.isEmpty { return ([], waiting.stopping) }
+                let count = min(waiting.pending.count, max(configuration.maxBatch, 1))
+                defer { waiting.pending.removeFirst(count) }
+                return (Array(waiting.pending.prefix(count)), false)
+            }
+            if stop {
                 finished.signal()
                 return
             }
-            let count = min(pending.count, max(configuration.maxBatch, 1))
-            let batch = Array(pending.prefix(count))
-            pending.removeFirst(count)
-            condition.unlock()
-            write(batch)
+            if batch.isEmpty { continue }
+            writer.withLock { write(batch, &$0) }
         }
     }
 
-    private func write(_ batch: [(request: WriteRequest, waiter: Waiter)]) {
+    private func write(_ batch: [(request: WriteRequest, waiter: Waiter)], _ state: inout WriterState) {
         do {
             if reopenRequested.exchange(false, ordering: .acquiring) {
-                repository = try CommitQueue.openRepository(repository.path, packed: configuration.packedWrites)
+                state.repository = try CommitQueue.openRepository(state.repository.path, packed: configuration.packedWrites)
             }
             let outcomes: [Result<[SaveResult], StoreError>]
             do {
-                outcomes = try commitWithRetry(batch.map(\.request))
+                outcomes = try commitWithRetry(batch.map(\.request), &state)
             } catch let error as GitError where error.code == .notFound {
                 // Another process may have consolidated packs this handle still lists: reopen and retry once.
                 logger.info("reopening the repository after a missing object", metadata: ["error": "\(error)"])
-                repository = try CommitQueue.openRepository(repository.path, packed: configuration.packedWrites)
-                outcomes = try commitWithRetry(batch.map(\.request))
+                state.repository = try CommitQueue.openRepository(state.repository.path, packed: configuration.packedWrites)
+                outcomes = try commitWithRetry(batch.map(\.request), &state)
             }
             for (index, item) in batch.enumerated() {
                 switch outcomes[index] {
@@ -128,16 +141,17 @@ final class CommitQueue: @unchecked Sendable {
     }
 
     /// Builds, writes and publishes the batch, rebuilding it on the new tip whenever another writer wins.
-    private func commitWithRetry(_ requests: [WriteRequest]) throws -> [Result<[SaveResult], StoreError>] {
+    private func commitWithRetry(_ requests: [WriteRequest], _ state: inout WriterState) throws -> [Result<[SaveResult], StoreError>] {
+        let repository = state.repository
         var attempt = 0
         while true {
             attempt += 1
             let started = DispatchTime.now().uptimeNanoseconds
             let tip = try repository.resolveReference(configuration.branchReference)
-            if tip != lastTip {
+            if tip != state.lastTip {
                 // Another process (or a consolidation) wrote packs this handle has not listed yet.
                 try repository.refreshObjects()
-                lastTip = tip
+                state.lastTip = tip
             }
             let built = try CommitBuilder(repository: repository, committer: committer()).build(requests, on: tip)
             let builtAt = DispatchTime.now().uptimeNanoseconds
@@ -163,7 +177,7 @@ final class CommitQueue: @unchecked Sendable {
                 continue
             }
             Failpoint.afterRef.hit()
-            lastTip = newTip
+            state.lastTip = newTip
             let publishedAt = DispatchTime.now().uptimeNanoseconds
             let known = Dictionary(uniqueKeysWithValues: built.records.map { ($0.commit, $0) })
             try Ingest.catchUp(repository: repository, catalog: catalog, to: newTip, known: known)

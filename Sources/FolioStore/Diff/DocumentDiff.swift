@@ -7,7 +7,7 @@ public struct DocumentDiff: Sendable, Equatable {
     public enum Mode: String, Sendable, Codable { case line, word }
 
     /// A metadata key whose value differs.
-    public struct MetadataChange: Sendable, Equatable, Codable {
+    public struct MetadataChange: Sendable, Equatable, Encodable {
         /// The key.
         public var key: String
         /// The value before (nil: absent).

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Any JSON value: the envelope's metadata is free-form, and must round-trip exactly (integers stay integers).
-public enum JSONValue: Sendable, Equatable, Hashable, Codable {
+/// Parsed by `JSONParser` (numbers as Python reads them), never through `Decodable`.
+public enum JSONValue: Sendable, Equatable, Hashable, Encodable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -9,19 +10,6 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    /// Decodes any JSON value, preferring integers over doubles so `123` stays `123`.
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null; return }
-        if let value = try? container.decode(Bool.self) { self = .bool(value); return }
-        if let value = try? container.decode(Int64.self) { self = .int(value); return }
-        if let value = try? container.decode(Double.self) { self = .double(value); return }
-        if let value = try? container.decode(String.self) { self = .string(value); return }
-        if let value = try? container.decode([JSONValue].self) { self = .array(value); return }
-        if let value = try? container.decode([String: JSONValue].self) { self = .object(value); return }
-        throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
-    }
 
     /// Encodes the value as it is.
     public func encode(to encoder: Encoder) throws {

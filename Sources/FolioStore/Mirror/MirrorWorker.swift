@@ -7,12 +7,12 @@ import Synchronization
 /// Drains the mirror outbox: for each queued file, publishes its current version (or removes it) and
 /// clears the row. Only the tip matters, so a file saved ten times while the mirror was down is written
 /// once. Failures stay queued with exponential backoff and the last error, for `folio mirror status`.
-final class MirrorWorker: @unchecked Sendable {
+final class MirrorWorker: Sendable {
     private let catalog: any Catalog
     private let mirror: any Mirror
     private let readers: ReaderPool
     private let logger: Logger
-    private var loop: BackgroundLoop?
+    private let loop = BackgroundLoop(name: "folio-mirror", interval: 1)
 
     init(catalog: any Catalog, mirror: any Mirror, readers: ReaderPool, logger: Logger) {
         self.catalog = catalog
@@ -22,19 +22,16 @@ final class MirrorWorker: @unchecked Sendable {
     }
 
     /// Starts the background thread that drains after every commit and, each second, retries failures
-    /// that have come due. Called once, before the store is shared.
+    /// that have come due.
     func start() {
-        guard loop == nil else { return }
-        let loop = BackgroundLoop(name: "folio-mirror", interval: 1) { [unowned self] in _ = self.drain() }
-        self.loop = loop
-        loop.start()
+        loop.start { [unowned self] in _ = self.drain() }
     }
 
     /// Wakes the worker (called after each commit).
-    func signal() { loop?.signal() }
+    func signal() { loop.signal() }
 
     /// Stops the background thread after its current pass.
-    func stop() { loop?.stop() }
+    func stop() { loop.stop() }
 
     /// Processes every row that is due at `now`, `parallelism` at a time (mirror writes are network or
     /// disk bound); returns how many were mirrored and how many failed.

@@ -5,12 +5,13 @@ import Logging
 /// Keeps object storage bounded: every group commit writes a small pack, and many packs make every
 /// lookup search many indexes. After commits this thread counts the packs and, past a threshold,
 /// consolidates them into one — off the writer's thread, so saves never wait for it.
-final class PackMaintainer: @unchecked Sendable {
+final class PackMaintainer: Sendable {
     private let path: String
     private let threshold: Int
     private let logger: Logger
     private let afterConsolidation: @Sendable () -> Void
-    private var loop: BackgroundLoop?
+    /// Consolidation is CPU-heavy (git's delta search) and never urgent: it yields to saves and reads.
+    private let loop = BackgroundLoop(name: "folio-packs", niceness: 10)
 
     init(path: String, threshold: Int, logger: Logger, afterConsolidation: @escaping @Sendable () -> Void) {
         self.path = path
@@ -20,19 +21,16 @@ final class PackMaintainer: @unchecked Sendable {
     }
 
     /// Starts the thread that checks the pack count after commits. Called once, before the store is shared.
+    /// Starts the thread that checks the pack count after commits.
     func start() {
-        guard loop == nil else { return }
-        // Consolidation is CPU-heavy (git's delta search) and never urgent: it yields to saves and reads.
-        let loop = BackgroundLoop(name: "folio-packs", niceness: 10) { [unowned self] in self.consolidateIfNeeded() }
-        self.loop = loop
-        loop.start()
+        loop.start { [unowned self] in self.consolidateIfNeeded() }
     }
 
     /// Asks for a check (called after each commit).
-    func signal() { loop?.signal() }
+    func signal() { loop.signal() }
 
     /// Stops the thread after its current pass.
-    func stop() { loop?.stop() }
+    func stop() { loop.stop() }
 
     private func consolidateIfNeeded() {
         do {

@@ -6,7 +6,9 @@ import Synchronization
 /// (libgit2 handles are single-threaded; each read borrows one, and new ones are opened on demand).
 final class ReaderPool: Sendable {
     private let path: String
-    private let state = Mutex<(handles: [(Repository, Int)], generation: Int)>(([], 0))
+    /// Idle handles, and how many times the pool was invalidated: a handle opened before an invalidation
+    /// is not given back.
+    private let state = Mutex<(handles: [Repository], generation: Int)>(([], 0))
     private let maxIdle: Int
 
     init(path: String, maxIdle: Int = 16) {
@@ -28,7 +30,7 @@ final class ReaderPool: Sendable {
     /// are then seen.
     func withRepository<T>(_ body: (Repository) throws -> T) throws -> T {
         let (borrowed, generation) = state.withLock { state -> (Repository?, Int) in
-            (state.handles.popLast()?.0, state.generation)
+            (state.handles.popLast(), state.generation)
         }
         let repository = try borrowed ?? Repository.open(at: path)
         do {
@@ -46,7 +48,7 @@ final class ReaderPool: Sendable {
     private func giveBack(_ repository: Repository, _ generation: Int) {
         state.withLock { state in
             if state.generation == generation && state.handles.count < maxIdle {
-                state.handles.append((repository, generation))
+                state.handles.append(repository)
             }
         }
     }
