@@ -1,35 +1,13 @@
 internal import CGit2
+import FolioSupport
 import Foundation
 
 /// A line diff of two texts, as libgit2 computes it: the unified patch plus its hunks for structured output.
 public struct TextPatch: Sendable, Equatable {
     /// One line of a hunk.
-    public struct Line: Sendable, Equatable, Codable {
-        /// `" "` context, `"+"` added, `"-"` removed.
-        public var origin: String
-        /// Line number in the old text (nil for added lines).
-        public var oldLine: Int?
-        /// Line number in the new text (nil for removed lines).
-        public var newLine: Int?
-        /// The line's text without its line break.
-        public var text: String
-    }
-
+    public typealias Line = DiffLine
     /// A run of changed lines with its context.
-    public struct Hunk: Sendable, Equatable, Codable {
-        /// The `@@ -a,b +c,d @@` header.
-        public var header: String
-        /// First line in the old text.
-        public var oldStart: Int
-        /// Number of old lines.
-        public var oldLines: Int
-        /// First line in the new text.
-        public var newStart: Int
-        /// Number of new lines.
-        public var newLines: Int
-        /// The hunk's lines.
-        public var lines: [Line]
-    }
+    public typealias Hunk = DiffHunk
 
     /// The unified diff text (empty when the texts are equal).
     public var unified: String

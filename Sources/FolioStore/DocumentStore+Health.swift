@@ -25,9 +25,30 @@ extension DocumentStore {
             }
         }
         return [
-            probe("git") { _ = try readers.withRepository { try $0.resolveReference(configuration.branchReference) } },
-            probe("catalog") { _ = try catalog.ingestedTip() },
+            probe("git") {
+                _ = try readers.withRepository { try $0.resolveReference(configuration.branchReference) }
+                // A save writes a pack and moves the branch: both folders must take new files.
+                for folder in ["objects/pack", "refs/heads"] {
+                    let path = configuration.repositoryPath + "/" + folder
+                    guard access(path, W_OK) == 0 else { throw StoreError(.unavailable, "\(path) is not writable") }
+                }
+                if let age = staleRefLockAge() {
+                    throw StoreError(.unavailable, "a ref lock has been left for \(Int(age)) s; the next save removes it")
+                }
+            },
+            probe("catalog") {
+                _ = try catalog.ingestedTip()
+                try catalog.checkWritable()
+            },
             probe("mirror") { try mirror?.check() },
         ]
+    }
+
+    /// How long the branch's lock file has existed, when longer than any live update takes.
+    private func staleRefLockAge() -> TimeInterval? {
+        var info = stat()
+        guard stat(configuration.repositoryPath + "/" + configuration.branchReference + ".lock", &info) == 0 else { return nil }
+        let age = Date().timeIntervalSince1970 - TimeInterval(info.st_mtim.tv_sec)
+        return age > RefGuard.foreignLockTimeout ? age : nil
     }
 }

@@ -25,6 +25,7 @@ extension DocumentStore {
     /// objects of files that do not exist.
     public func verifyMirror(repair: Bool, progress: ((Int, Int) -> Void)? = nil) throws -> MirrorReport {
         guard let mirror else { return MirrorReport() }
+        leftovers.clean()
         var report = MirrorReport()
         let repository = try Repository.open(at: configuration.repositoryPath)
         let files = try repository.resolveReference(configuration.branchReference).map { try repository.listFiles(inCommit: $0) } ?? []

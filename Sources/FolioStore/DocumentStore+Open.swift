@@ -22,7 +22,7 @@ extension DocumentStore {
         } catch {
             throw StoreError(.unavailable, "cannot open the repository at \(configuration.repositoryPath): \(error)", cause: error)
         }
-        let catalog = try openCatalog(configuration.databaseURL)
+        let catalog = try openCatalog(configuration.databaseURL, logger: logger)
         let chosenMirror = try mirror ?? makeMirror(configuration)
         if let chosenMirror {
             do {
@@ -35,6 +35,8 @@ extension DocumentStore {
             }
         }
         let store = try DocumentStore(configuration: configuration, catalog: catalog, mirror: chosenMirror, logger: logger)
+        // Before anything is written: what killed writers left behind goes (ref locks go at the next save).
+        store.leftovers.clean()
         try store.reconcile(using: repository)
         if background {
             store.mirrorWorker?.start()
@@ -45,11 +47,20 @@ extension DocumentStore {
         return store
     }
 
-    static func openCatalog(_ url: String) throws -> any Catalog {
+    /// The catalog `url` names. A damaged SQLite file is moved aside and replaced by an empty catalog,
+    /// which the open that follows rebuilds from git — loudly, since legacy rows live only in the old file.
+    static func openCatalog(_ url: String, logger: Logger) throws -> any Catalog {
         if url.hasPrefix("sqlite:") {
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
-            return try SQLiteCatalog(path: path)
+            let (catalog, movedAside) = try SQLiteCatalog.openOrReplaceDamaged(path: path)
+            if let movedAside {
+                logger.critical("the catalog was damaged: moved it aside and rebuilding it from git", metadata: [
+                    "catalog": "\(path)", "damaged_copy": "\(movedAside)",
+                    "note": "legacy rows never saved through Folio are only in the damaged copy; import them again",
+                ])
+            }
+            return catalog
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             throw StoreError(.unavailable, "FOLIO_DATABASE_URL names PostgreSQL, which this build does not support yet; use sqlite:PATH")

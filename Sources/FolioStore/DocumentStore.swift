@@ -20,6 +20,8 @@ public final class DocumentStore: Sendable {
     /// Recently read envelopes by blob id: saves the git read and JSON decode on repeated loads.
     let envelopes: MemoryCache<ObjectID, Envelope>
     let urlSigner: LocalURLSigner
+    /// The process's lease on the repository and the cleaner of dead writers' temporary files.
+    let leftovers: Leftovers
     let logger: Logger
 
     init(configuration: StoreConfiguration, catalog: any Catalog, mirror: (any Mirror)?, logger: Logger) throws {
@@ -28,6 +30,8 @@ public final class DocumentStore: Sendable {
         self.mirror = mirror
         self.logger = logger
         self.urlSigner = try LocalURLSigner(secretPath: configuration.presignSecretPath)
+        self.leftovers = try Leftovers(
+            repositoryPath: configuration.repositoryPath, mirrorRoot: (mirror as? LocalMirror)?.root.path, logger: logger)
         // Entries larger than an eighth of the cache would evict too much to be worth keeping.
         self.envelopes = MemoryCache(capacity: configuration.envelopeCacheBytes, largestEntry: configuration.envelopeCacheBytes / 8)
         let readers = ReaderPool(path: configuration.repositoryPath)
@@ -68,6 +72,7 @@ public final class DocumentStore: Sendable {
 
     /// Consolidates the repository's packs into one now (`folio gc`); saves may go on meanwhile.
     public func consolidatePacks() throws -> ConsolidationReport {
+        leftovers.clean()
         let result = try packMaintainer.consolidate(Repository.open(at: configuration.repositoryPath), full: true)
         return ConsolidationReport(
             packsBefore: result.packsBefore, looseObjectsBefore: result.looseBefore, objects: result.objects,
@@ -167,6 +172,7 @@ public final class DocumentStore: Sendable {
                 fileKey: key.path, content: envelope.content, metadata: envelope.metadata, type: envelope.type, commit: id,
                 updatedBy: info.author.name, updatedAt: info.committer.time, source: .git)
         }
+        catchUpIfBehind()
         guard let document = try catalog.document(key), document.isLive else {
             throw StoreError(.notFound, "\(key.path) does not exist")
         }
@@ -202,6 +208,7 @@ public final class DocumentStore: Sendable {
     /// A project's live files, optionally of one type.
     public func list(projectID: String, type: FileType? = nil) throws -> [DocumentRecord] {
         try FileKey.validateProjectID(projectID)
+        catchUpIfBehind()
         return try catalog.documents(projectID: projectID, type: type)
     }
 
@@ -216,6 +223,7 @@ public final class DocumentStore: Sendable {
             }
             before = value
         }
+        catchUpIfBehind()
         let revisions = try catalog.revisions(key, limit: limit + 1, beforeSeq: before)
         if revisions.isEmpty, before == nil, try catalog.document(key) == nil {
             throw StoreError(.notFound, "\(key.path) does not exist")
@@ -249,7 +257,7 @@ public final class DocumentStore: Sendable {
             let patch = try TextPatch.between(old.content, new.content, path: key.path)
             return DocumentDiff(
                 fileKey: key.path, from: fromID, to: toID, mode: mode, text: patch.unified, additions: patch.additions,
-                deletions: patch.deletions, hunks: patch.hunks.map(DocumentDiff.Hunk.init), segments: [], metadataChanges: metadataChanges)
+                deletions: patch.deletions, hunks: patch.hunks, segments: [], metadataChanges: metadataChanges)
         case .word:
             let words = try WordDiff.between(old.content, new.content)
             return DocumentDiff(
@@ -350,14 +358,6 @@ public struct ConsolidationReport: Sendable, Equatable, Codable {
     public var bytesBefore: Int64
     /// Pack bytes after.
     public var bytesAfter: Int64
-}
-
-extension DocumentDiff.Hunk {
-    init(_ hunk: TextPatch.Hunk) {
-        self.init(
-            header: hunk.header, oldStart: hunk.oldStart, oldLines: hunk.oldLines, newStart: hunk.newStart, newLines: hunk.newLines,
-            lines: hunk.lines.map { DocumentDiff.Line(origin: $0.origin, oldLine: $0.oldLine, newLine: $0.newLine, text: $0.text) })
-    }
 }
 
 /// Lets the pack maintainer's callback reach the commit queue, which is created after it.

@@ -29,6 +29,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let forbidden = Code("forbidden")
         /// A bug or an unexpected state.
         public static let `internal` = Code("internal")
+        /// The catalog file is damaged (not a database, or failing its integrity check); `folio reindex`
+        /// moves it aside and rebuilds it from git.
+        public static let catalogDamaged = Code("catalog_damaged")
     }
 
     /// The current version and the conflict text, carried by `.conflict` errors.

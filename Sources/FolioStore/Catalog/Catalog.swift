@@ -10,6 +10,12 @@ public protocol Catalog: Sendable {
     /// Creates or upgrades the schema (idempotent).
     func migrate() throws
 
+    /// Checks the catalog's structure; throws `.catalogDamaged` when it is damaged.
+    func checkIntegrity() throws
+
+    /// Proves that a write would succeed, changing nothing.
+    func checkWritable() throws
+
     /// The last commit whose changes the catalog holds.
     func ingestedTip() throws -> ObjectID?
 

@@ -24,9 +24,56 @@ public final class SQLiteCatalog: Catalog {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw StoreError(.unavailable, "cannot open the catalog at \(path): \(error)", cause: error)
+            throw SQLiteCatalog.classify(error, "cannot open the catalog at \(path)")
         }
         try migrate()
+        try checkIntegrity()
+    }
+
+    /// Opens the catalog at `path`; a damaged file is moved aside (kept, never deleted: it may hold legacy
+    /// rows that exist nowhere else) and a new, empty catalog is created for ingest to rebuild from git.
+    /// Returns the catalog and where the damaged file went, if it was moved.
+    public static func openOrReplaceDamaged(path: String) throws -> (catalog: SQLiteCatalog, movedAside: String?) {
+        do {
+            return (try SQLiteCatalog(path: path), nil)
+        } catch let error as StoreError where error.code == .catalogDamaged {
+            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+            let aside = path + ".damaged-" + stamp
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                try FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
+            }
+            return (try SQLiteCatalog(path: path), aside)
+        }
+    }
+
+    /// SQLite's own structural check (`PRAGMA quick_check`): a truncated or scribbled file fails it even
+    /// when its header still opens.
+    public func checkIntegrity() throws {
+        let result = try wrap { try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") } }
+        guard result == ["ok"] else {
+            throw StoreError(.catalogDamaged, "the catalog is damaged (\(result.prefix(3).joined(separator: "; "))); run folio reindex to rebuild it from git")
+        }
+    }
+
+    /// Proves the catalog can be written: a row written and rolled back in an IMMEDIATE transaction.
+    public func checkWritable() throws {
+        try wrap {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try db.execute(sql: CatalogSchema.upsertState, arguments: ["readiness_probe", "\(Date().timeIntervalSince1970)"])
+                    return .rollback
+                }
+            }
+        }
+    }
+
+    /// GRDB's errors as `StoreError`: damage (corrupt, not a database) gets its own code.
+    private static func classify(_ error: any Error, _ context: String) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            return StoreError(.catalogDamaged, "\(context): the catalog is damaged (\(error.message ?? "\(error.resultCode)")); run folio reindex to rebuild it from git", cause: error)
+        }
+        return StoreError(.unavailable, "\(context): \(error)", cause: error)
     }
 
     public func migrate() throws {
@@ -181,10 +228,8 @@ public final class SQLiteCatalog: Catalog {
     private func wrap<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw StoreError(.unavailable, "catalog error: \(error)", cause: error)
+            throw SQLiteCatalog.classify(error, "catalog error")
         }
     }
 

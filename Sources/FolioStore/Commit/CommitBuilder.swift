@@ -179,4 +179,22 @@ extension CommitBuilder.Outcome {
                     currentCommit: try catalog.document(key)?.commit, currentContent: content, currentMetadata: .object(metadata), conflictText: text)))
         }
     }
+
+    /// The answer when the catalog cannot be read: a committed request is reported from what was built
+    /// (its files, unchanged ones included, are as asked at the new commit); the others made no commit,
+    /// and say that the outcome could not be confirmed.
+    func resultsFromGit() -> Result<[SaveResult], StoreError> {
+        switch self {
+        case .committed(let commit, let files):
+            return .success(files.map { file in
+                SaveResult(
+                    fileKey: file.key.path, commit: commit, changed: file.action != nil, merged: file.merged, created: file.created,
+                    action: file.action)
+            })
+        case .failed(let error):
+            return .failure(error)
+        case .unchanged, .conflict:
+            return .failure(StoreError(.unavailable, "nothing was committed, but the catalog could not be read to answer; save again"))
+        }
+    }
 }

@@ -35,6 +35,10 @@ final class CommitQueue: Sendable {
     private let waiting = Mutex(Waiting())
     /// Signalled once per queued request and once on shutdown; the writer thread sleeps on it.
     private let work = DispatchSemaphore(value: 0)
+    private let refGuard: RefGuard
+    /// Counts batches whose commits reached the branch but not the catalog since the catalog last caught
+    /// up; while it is not zero the store's reads catch up first.
+    let catalogBehind = Atomic<Int>(0)
     private let reopenRequested = Atomic<Bool>(false)
     private let catalog: any Catalog
     private let configuration: StoreConfiguration
@@ -44,6 +48,7 @@ final class CommitQueue: Sendable {
 
     init(repositoryPath: String, catalog: any Catalog, configuration: StoreConfiguration, logger: Logger, onCommit: @escaping @Sendable () -> Void) throws {
         self.writer = Mutex(WriterState(repository: try CommitQueue.openRepository(repositoryPath, packed: configuration.packedWrites)))
+        self.refGuard = try RefGuard(repositoryPath: repositoryPath)
         self.catalog = catalog
         self.configuration = configuration
         self.logger = logger
@@ -113,31 +118,51 @@ final class CommitQueue: Sendable {
     }
 
     private func write(_ batch: [(request: WriteRequest, waiter: Waiter)], _ state: inout WriterState) {
-        do {
-            if reopenRequested.exchange(false, ordering: .acquiring) {
-                state.repository = try CommitQueue.openRepository(state.repository.path, packed: configuration.packedWrites)
-            }
-            let outcomes: [Result<[SaveResult], StoreError>]
+        let requests = batch.map(\.request)
+        var outcomes: [Result<[SaveResult], StoreError>]?
+        var failure: (any Error)?
+        // A failure before the branch moves — another writer's new pack not yet visible to this handle,
+        // packs consolidated away, a full disk — made nothing durable, so the batch is built again on a
+        // fresh handle: nothing of the failed attempt (objects in memory, a half-written pack) survives it.
+        for attempt in 1...CommitQueue.attempts {
             do {
-                outcomes = try commitWithRetry(batch.map(\.request), &state)
-            } catch let error as GitError where error.code == .notFound {
-                // Another process may have consolidated packs this handle still lists: reopen and retry once.
-                logger.info("reopening the repository after a missing object", metadata: ["error": "\(error)"])
-                state.repository = try CommitQueue.openRepository(state.repository.path, packed: configuration.packedWrites)
-                outcomes = try commitWithRetry(batch.map(\.request), &state)
-            }
-            for (index, item) in batch.enumerated() {
-                switch outcomes[index] {
-                case .success(let result): item.waiter.resume(returning: result)
-                case .failure(let error): item.waiter.resume(throwing: error)
+                if attempt > 1 || reopenRequested.exchange(false, ordering: .acquiring) {
+                    try reopen(&state)
                 }
+                outcomes = try commitWithRetry(requests, &state)
+                break
+            } catch {
+                failure = error
+                logger.warning("commit batch failed before the branch moved; retrying on a fresh handle", metadata: [
+                    "error": "\(error)", "attempt": "\(attempt)", "size": "\(batch.count)",
+                ])
+                if attempt < CommitQueue.attempts { usleep(UInt32(attempt) * 20_000) }
             }
-            onCommit()
-        } catch {
-            logger.error("commit batch failed", metadata: ["error": "\(error)", "size": "\(batch.count)"])
+        }
+        guard let outcomes else {
+            // Leave no state behind for the next batch, whatever the failure was.
+            do { try reopen(&state) } catch { try? state.repository.discardBatch() }
+            let error = failure ?? StoreError(.unavailable, "could not write to the repository")
+            logger.error("commit batch failed; nothing of it was committed", metadata: ["error": "\(error)", "size": "\(batch.count)"])
             let storeError = error as? StoreError ?? StoreError(.unavailable, "could not write to the repository: \(error)", cause: error)
             for item in batch { item.waiter.resume(throwing: storeError) }
+            return
         }
+        for (index, item) in batch.enumerated() {
+            switch outcomes[index] {
+            case .success(let result): item.waiter.resume(returning: result)
+            case .failure(let error): item.waiter.resume(throwing: error)
+            }
+        }
+        onCommit()
+    }
+
+    /// Tries a batch at most this often before its callers are told it failed.
+    private static let attempts = 3
+
+    private func reopen(_ state: inout WriterState) throws {
+        state.repository = try CommitQueue.openRepository(state.repository.path, packed: configuration.packedWrites)
+        state.lastTip = nil
     }
 
     /// Builds, writes and publishes the batch, rebuilding it on the new tip whenever another writer wins.
@@ -168,19 +193,36 @@ final class CommitQueue: Sendable {
                 }
                 try repository.flushBatch()
                 flushedAt = DispatchTime.now().uptimeNanoseconds
-                try repository.updateReference(configuration.branchReference, to: newTip, expected: tip, logMessage: "folio: \(built.records.count) commit(s)")
+                try refGuard.withRefLock(configuration.branchReference, cleaned: logCleanup) {
+                    try repository.updateReference(configuration.branchReference, to: newTip, expected: tip, logMessage: "folio: \(built.records.count) commit(s)")
+                }
             } catch let error as GitError where [.modified, .locked, .exists].contains(error.code) && attempt < 200 {
                 try repository.discardBatch()
                 try repository.refreshObjects()
                 // Jitter so competing processes do not retry in lockstep.
                 usleep(UInt32.random(in: 200...(2_000 * UInt32(min(attempt, 10)))))
                 continue
+            } catch {
+                // A failure as the ref moved (a reflog that could not be written, say) may still have moved
+                // it: then the commits are on the branch and the callers must be told so.
+                guard (try? repository.resolveReference(configuration.branchReference)) == newTip else { throw error }
+                logger.warning("the branch moved although the update reported an error", metadata: ["error": "\(error)"])
             }
             Failpoint.afterRef.hit()
             state.lastTip = newTip
             let publishedAt = DispatchTime.now().uptimeNanoseconds
             let known = Dictionary(uniqueKeysWithValues: built.records.map { ($0.commit, $0) })
-            try Ingest.catchUp(repository: repository, catalog: catalog, to: newTip, known: known)
+            do {
+                try Ingest.catchUp(repository: repository, catalog: catalog, to: newTip, known: known)
+            } catch {
+                // The commits are durable on the branch: the callers are told so, and the catalog catches
+                // up on the next read or write instead of the saves being reported as failed.
+                catalogBehind.add(1, ordering: .releasing)
+                logger.error("saved to git but the catalog could not record it yet; it catches up on the next read or write", metadata: [
+                    "error": "\(error)", "tip": "\(newTip.hex)", "saves": "\(requests.count)",
+                ])
+                return built.outcomes.map { $0.resultsFromGit() }
+            }
             // Where a group commit's time goes, for operators tuning throughput (FOLIO_LOG_LEVEL=debug).
             let millis = { (from: UInt64, to: UInt64) in String(format: "%.2f", Double(to - from) / 1e6) }
             logger.debug("group commit", metadata: [
@@ -189,6 +231,12 @@ final class CommitQueue: Sendable {
             ])
             Failpoint.afterCatalog.hit()
             return try built.outcomes.map { try $0.results(from: catalog) }
+        }
+    }
+
+    private func logCleanup(_ cleanup: RefGuard.Cleanup) {
+        for removed in cleanup.removed {
+            logger.warning("removed a stale ref lock", metadata: ["path": "\(removed.path)", "reason": "\(removed.reason)"])
         }
     }
 

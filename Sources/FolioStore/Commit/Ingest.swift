@@ -43,35 +43,39 @@ enum Ingest {
     ) throws {
         var refreshed = false
         while true {
-            let tip = try catalog.ingestedTip()
-            if tip == target { return }
-            if let tip {
-                do {
-                    if try repository.isAncestor(target, of: tip) { return }
-                } catch let error as GitError where error.code == .notFound && !refreshed {
-                    // Another process wrote a pack this handle has not seen yet.
-                    try repository.refreshObjects()
-                    refreshed = true
-                    continue
+            do {
+                if try catchUpOnce(repository: repository, catalog: catalog, to: target, known: known, chunkSize: chunkSize, progress: progress) {
+                    return
                 }
+            } catch is GitError where !refreshed {
+                // Another process wrote a pack this handle has not seen yet (libgit2 reports that as
+                // "object not found", from git_graph_descendant_of with a generic code): look again.
+                try repository.refreshObjects()
+                refreshed = true
             }
-            let chain = try repository.firstParentChain(from: target, stoppingAt: tip)
-            var expected = tip
-            var done = 0
-            var lostRace = false
-            for start in stride(from: 0, to: chain.count, by: chunkSize) {
-                let slice = chain[start..<min(start + chunkSize, chain.count)]
-                let records = try slice.map { try known[$0] ?? record(for: $0, in: repository) }
-                let newTip = slice[slice.endIndex - 1]
-                guard try catalog.apply(records, newTip: newTip, expectedTip: expected, now: Date()) else {
-                    lostRace = true
-                    break
-                }
-                expected = newTip
-                done += slice.count
-                progress?(done, chain.count)
-            }
-            if !lostRace { return }
         }
+    }
+
+    /// One pass: true when the catalog reached `target`, false when another writer moved its tip first.
+    private static func catchUpOnce(
+        repository: Repository, catalog: any Catalog, to target: ObjectID, known: [ObjectID: CommitRecord],
+        chunkSize: Int, progress: ((Int, Int) -> Void)?
+    ) throws -> Bool {
+        let tip = try catalog.ingestedTip()
+        if tip == target { return true }
+        if let tip, try repository.isAncestor(target, of: tip) { return true }
+        let chain = try repository.firstParentChain(from: target, stoppingAt: tip)
+        var expected = tip
+        var done = 0
+        for start in stride(from: 0, to: chain.count, by: chunkSize) {
+            let slice = chain[start..<min(start + chunkSize, chain.count)]
+            let records = try slice.map { try known[$0] ?? record(for: $0, in: repository) }
+            let newTip = slice[slice.endIndex - 1]
+            guard try catalog.apply(records, newTip: newTip, expectedTip: expected, now: Date()) else { return false }
+            expected = newTip
+            done += slice.count
+            progress?(done, chain.count)
+        }
+        return true
     }
 }

@@ -16,34 +16,6 @@ public struct DocumentDiff: Sendable, Equatable {
         public var to: JSONValue?
     }
 
-    /// One line of a hunk.
-    public struct Line: Sendable, Equatable, Codable {
-        /// `" "` context, `"+"` added, `"-"` removed.
-        public var origin: String
-        /// Line number in the old text (nil for added lines).
-        public var oldLine: Int?
-        /// Line number in the new text (nil for removed lines).
-        public var newLine: Int?
-        /// The line's text without its line break.
-        public var text: String
-    }
-
-    /// A run of changed lines with its context.
-    public struct Hunk: Sendable, Equatable, Codable {
-        /// The `@@ -a,b +c,d @@` header.
-        public var header: String
-        /// First line in the old text.
-        public var oldStart: Int
-        /// Number of old lines.
-        public var oldLines: Int
-        /// First line in the new text.
-        public var newStart: Int
-        /// Number of new lines.
-        public var newLines: Int
-        /// The hunk's lines.
-        public var lines: [Line]
-    }
-
     /// The file.
     public var fileKey: String
     /// The older revision's commit.
@@ -59,7 +31,7 @@ public struct DocumentDiff: Sendable, Equatable {
     /// Lines or words removed.
     public var deletions: Int
     /// Line mode: the hunks.
-    public var hunks: [Hunk]
+    public var hunks: [DiffHunk]
     /// Word mode: the runs.
     public var segments: [WordDiff.Segment]
     /// Metadata keys that changed, sorted by key.

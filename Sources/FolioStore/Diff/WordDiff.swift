@@ -1,4 +1,5 @@
 internal import FolioGit
+import FolioSupport
 import Foundation
 
 /// A word-level diff: the texts split into words, runs of spaces and single punctuation marks, diffed as
