@@ -10,8 +10,13 @@ import Logging
 public func buildApplication(
     configuration: ServerConfiguration, store: DocumentStore, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    Application(
+    let connections = ConnectionGuard(.init(
+        headerTimeout: .seconds(Int64(configuration.headerTimeoutSeconds)), idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
+        maxConnections: ConnectionGuard.capped(configuration.maxConnections)))
+    return Application(
         router: buildRouter(store: store, configuration: configuration),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [connections.handler()], idleTimeout: connections.limits.idleTimeout)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Folio"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

@@ -18,6 +18,13 @@ public struct ServerConfiguration: Sendable {
     /// Bytes of encoded document replies kept in memory (0 turns the cache off). `folio serve` gives it
     /// most of `FOLIO_CACHE_BYTES`; see `ServeCommand`.
     public var replyCacheBytes = 8 * 1024 * 1024
+    /// Seconds a client has to send a request's head (`FOLIO_HEADER_TIMEOUT`, default 10).
+    public var headerTimeoutSeconds = 10
+    /// Seconds a connection may sit with nothing read or written (`FOLIO_IDLE_TIMEOUT`, default 60).
+    public var idleTimeoutSeconds = 60
+    /// Open connections past which only health probes are answered (`FOLIO_MAX_CONNECTIONS`; default
+    /// 1024, and never more than the file-descriptor limit allows).
+    public var maxConnections = 1024
 
     /// Creates a configuration; the defaults bind loopback without authentication.
     public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [APIToken] = [], maxContentBytes: Int = 10 * 1024 * 1024, publicURL: String? = nil) {
@@ -40,6 +47,16 @@ public struct ServerConfiguration: Sendable {
             configuration.port = port
         }
         configuration.tokens = try APIToken.parseList(environment["FOLIO_API_TOKENS"] ?? "")
+        func positive(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw StoreError.invalid(name, "\(name)=\(text.prefix(20)) is out of range; use \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value
+        }
+        configuration.headerTimeoutSeconds = try positive("FOLIO_HEADER_TIMEOUT", 1...3600) ?? configuration.headerTimeoutSeconds
+        configuration.idleTimeoutSeconds = try positive("FOLIO_IDLE_TIMEOUT", 1...86_400) ?? configuration.idleTimeoutSeconds
+        configuration.maxConnections = try positive("FOLIO_MAX_CONNECTIONS", 1...1_000_000) ?? configuration.maxConnections
         if let url = environment["FOLIO_PUBLIC_URL"], !url.isEmpty {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw StoreError.invalid("FOLIO_PUBLIC_URL", "FOLIO_PUBLIC_URL=\(url.prefix(60)) must start with http:// or https://")

@@ -73,12 +73,9 @@ import FolioSupport
     @Test func aRunningStoreKeepsThePackCountBounded() async throws {
         let fixture = try StoreFixture(background: true) { $0.maxPacks = 8 }
         for index in 0..<40 { _ = try await fixture.store.save(try fixture.key(), content: "v\(index)", updatedBy: "ann") }
-        // Consolidation runs on its own thread; give it a moment to finish the last round.
-        var count = try packCount(fixture)
-        for _ in 0..<50 where count > 9 {
-            try await Task.sleep(for: .milliseconds(100))
-            count = try packCount(fixture)
-        }
+        // Consolidation runs on its own thread: wait (bounded) for it to finish the last round.
+        _ = try await eventually(timeout: .seconds(5), interval: .milliseconds(50)) { try packCount(fixture) <= 9 }
+        let count = try packCount(fixture)
         #expect(count <= 9, "never far above the threshold (\(count) packs)")
         #expect(try fixture.store.history(try fixture.key(), limit: 100).revisions.count == 40)
         try git("-C", fixture.repoPath, "fsck", "--strict")
