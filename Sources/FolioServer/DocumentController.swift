@@ -149,11 +149,16 @@ struct DocumentController {
         }
     }
 
-    /// Local presigned URLs come back as a path; the client needs the server's address in front.
+    /// Folio's URLs are paths; they are made absolute with `FOLIO_PUBLIC_URL`, or with the request's Host
+    /// when it is one `FOLIO_ALLOWED_HOSTS` lists — never with just any Host a client sends, which would
+    /// let it point the link at a server of its choosing. Otherwise the path is returned as a relative
+    /// reference, which clients resolve against the address they asked.
     private func absolute(_ url: String, request: Request) -> String {
         guard url.hasPrefix("/") else { return url }
         if let base = configuration.publicURL { return base + url }
-        let authority = request.head.authority ?? "\(configuration.host):\(configuration.port)"
-        return "http://\(authority)\(url)"
+        if let authority = request.head.authority?.lowercased(), configuration.allowedHosts.contains(authority) {
+            return "http://\(authority)\(url)"
+        }
+        return url
     }
 }

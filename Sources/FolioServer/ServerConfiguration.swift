@@ -18,6 +18,9 @@ public struct ServerConfiguration: Sendable {
     /// Bytes of encoded document replies kept in memory (0 turns the cache off). `folio serve` gives it
     /// most of `FOLIO_CACHE_BYTES`; see `ServeCommand`.
     public var replyCacheBytes = 8 * 1024 * 1024
+    /// Host headers (`host` or `host:port`, lowercase) that may make presigned URLs absolute when
+    /// `FOLIO_PUBLIC_URL` is not set (`FOLIO_ALLOWED_HOSTS`, comma-separated).
+    public var allowedHosts: Set<String> = []
     /// Seconds a client has to send a request's head (`FOLIO_HEADER_TIMEOUT`, default 10).
     public var headerTimeoutSeconds = 10
     /// Seconds a connection may sit with nothing read or written (`FOLIO_IDLE_TIMEOUT`, default 60).
@@ -56,6 +59,9 @@ public struct ServerConfiguration: Sendable {
         }
         configuration.headerTimeoutSeconds = try positive("FOLIO_HEADER_TIMEOUT", 1...3600) ?? configuration.headerTimeoutSeconds
         configuration.idleTimeoutSeconds = try positive("FOLIO_IDLE_TIMEOUT", 1...86_400) ?? configuration.idleTimeoutSeconds
+        configuration.allowedHosts = Set((environment["FOLIO_ALLOWED_HOSTS"] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }.filter { !$0.isEmpty })
         configuration.maxConnections = try positive("FOLIO_MAX_CONNECTIONS", 1...1_000_000) ?? configuration.maxConnections
         if let url = environment["FOLIO_PUBLIC_URL"], !url.isEmpty {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {

@@ -37,6 +37,10 @@ public struct StoreConfiguration: Sendable {
     public var presignExpires: Int
     /// S3 settings, used when `mirrorKind` is `.s3`.
     public var s3: S3Settings
+    /// Hand out S3's own presigned URLs instead of Folio's (`FOLIO_PRESIGN_DIRECT_S3=1`). They offload
+    /// downloads to S3 but serve whatever the object holds when fetched, which may be a later version;
+    /// Folio's URLs name a commit and serve exactly that version.
+    public var presignDirectS3 = false
 
     /// The S3 mirror's settings (the old system's `AWS_*` variables).
     public struct S3Settings: Sendable {
@@ -78,7 +82,7 @@ public struct StoreConfiguration: Sendable {
         guard presignExpires <= 604_800 else {
             throw StoreError.invalid("FOLIO_PRESIGN_EXPIRES", "FOLIO_PRESIGN_EXPIRES=\(presignExpires) is over the 604800-second (7-day) limit")
         }
-        return StoreConfiguration(
+        var configuration = StoreConfiguration(
             repositoryPath: repositoryPath,
             databaseURL: environment["FOLIO_DATABASE_URL"].nonEmpty ?? "sqlite:./data/folio.sqlite",
             mirrorKind: kind,
@@ -104,6 +108,8 @@ public struct StoreConfiguration: Sendable {
                 endpoint: environment["AWS_S3_ENDPOINT_URL"].nonEmpty,
                 gzipAbove: try int("FOLIO_S3_GZIP_ABOVE", 64 * 1024),
                 requestTimeout: Double(try int("FOLIO_S3_TIMEOUT", 30))))
+        configuration.presignDirectS3 = environment["FOLIO_PRESIGN_DIRECT_S3"] == "1"
+        return configuration
     }
 
     /// A configuration rooted in one folder: the repository, catalog and local mirror inside it.

@@ -20,6 +20,8 @@ import FolioSupport
             configuration.s3.endpoint = endpoint ?? service.endpoint
             configuration.s3.prefix = prefix
             configuration.s3.requestTimeout = timeout
+            // These tests check S3's own presigned URLs.
+            configuration.presignDirectS3 = true
         }
         return (fixture, prefix)
     }

@@ -3,11 +3,13 @@ import Foundation
 
 /// A URL that lets its holder download one mirrored file until it expires, without credentials.
 public struct PresignedURL: Sendable, Equatable {
-    /// The URL. For the local mirror it is a path (`/files/…?expires=…&signature=…`) that the server
-    /// serving it turns into an absolute URL; for S3 it is the full SigV4 presigned URL.
+    /// The URL. Folio's own is a path (`/files/…?commit=…&expires=…&signature=…`) that the server
+    /// serving it may make absolute; S3's (`FOLIO_PRESIGN_DIRECT_S3`) is the full SigV4 presigned URL.
     public var url: String
     /// When it stops working.
     public var expiresAt: Date
+    /// The version it serves: Folio's URLs serve exactly this commit's version of the file.
+    public var commit: ObjectID
 }
 
 /// Signs and checks presigned URLs for the local mirror with HMAC-SHA256 under a secret kept in the data
@@ -31,18 +33,18 @@ struct LocalURLSigner: Sendable {
         secret = fresh
     }
 
-    /// The path and query of a URL for `key` valid until `expiresAt`.
-    func sign(_ key: FileKey, expiresAt: Date) throws -> String {
+    /// The path and query of a URL for `key` as of `commit`, valid until `expiresAt`.
+    func sign(_ key: FileKey, commit: ObjectID, expiresAt: Date) throws -> String {
         let expires = Int64(expiresAt.timeIntervalSince1970)
-        return "/files/\(key.path)?expires=\(expires)&signature=\(try signature(key.path, expires))"
+        return "/files/\(key.path)?commit=\(commit.hex)&expires=\(expires)&signature=\(try signature(key.path, commit.hex, expires))"
     }
 
     /// Checks a presented URL: the signature must match and the time must not have passed.
-    func verify(keyPath: String, expires: String, signature presented: String, now: Date) throws {
+    func verify(keyPath: String, commit: String, expires: String, signature presented: String, now: Date) throws {
         guard let expiresAt = Int64(expires) else {
             throw StoreError(.forbidden, "the URL's expires parameter is missing or malformed")
         }
-        let expected = try signature(keyPath, expiresAt)
+        let expected = try signature(keyPath, commit, expiresAt)
         // Compare without an early exit so timing does not reveal how much of a forgery was right.
         let matches = expected.utf8.count == presented.utf8.count
             && zip(expected.utf8, presented.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
@@ -50,8 +52,9 @@ struct LocalURLSigner: Sendable {
         guard Int64(now.timeIntervalSince1970) <= expiresAt else { throw StoreError(.forbidden, "the URL has expired") }
     }
 
-    private func signature(_ keyPath: String, _ expires: Int64) throws -> String {
-        let mac = try Digest.hmacSHA256(key: secret, message: Array("GET\n\(keyPath)\n\(expires)".utf8))
+    /// Over the method, the file, the commit and the expiry: none can be changed without the secret.
+    private func signature(_ keyPath: String, _ commit: String, _ expires: Int64) throws -> String {
+        let mac = try Digest.hmacSHA256(key: secret, message: Array("GET\n\(keyPath)\n\(commit)\n\(expires)".utf8))
         return Hex.string(mac)
     }
 }
