@@ -19,3 +19,8 @@ set +a
 
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The reliability suite: kill -9 under load, two servers, a full disk, a broken mirror, a damaged
+# catalog — against the real binary. FOLIO_RELIABILITY_ROUNDS / _SECONDS lengthen it into a soak.
+python3 Tests/reliability/reliability.py --folio .build/debug/folio \
+    --rounds "${FOLIO_RELIABILITY_ROUNDS:-3}" --seconds "${FOLIO_RELIABILITY_SECONDS:-8}"
