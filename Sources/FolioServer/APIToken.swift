@@ -1,7 +1,7 @@
 import FolioStore
 import Foundation
 
-/// A bearer token the API accepts, from `FOLIO_API_TOKENS` (`name:token[:ro],...`).
+/// A bearer token the API accepts, from `FOLIO_API_TOKENS` (`name:token[:ro|:rw][:person],...`).
 public struct APIToken: Sendable, Equatable {
     /// Who holds the token; deletes made with it default to this name as the author.
     public var name: String
@@ -9,12 +9,16 @@ public struct APIToken: Sendable, Equatable {
     public var token: String
     /// True for `:ro` tokens, which may read but not change documents.
     public var readOnly: Bool
+    /// True for `:person` tokens, held by one person: their saves are authored by the token's name,
+    /// whatever `updated_by` says. (Every commit records the token's name either way.)
+    public var person: Bool
 
     /// Creates a token.
-    public init(name: String, token: String, readOnly: Bool = false) {
+    public init(name: String, token: String, readOnly: Bool = false, person: Bool = false) {
         self.name = name
         self.token = token
         self.readOnly = readOnly
+        self.person = person
     }
 
     /// Parses `name:token[:ro],...`; blank entries are skipped. Error messages name the entry by its
@@ -27,8 +31,8 @@ public struct APIToken: Sendable, Equatable {
             if entry.isEmpty { continue }
             let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             let position = "entry \(index + 1)"
-            guard parts.count == 2 || parts.count == 3 else {
-                throw StoreError.invalid(variable, "\(variable) \(position) is not name:token or name:token:ro")
+            guard (2...4).contains(parts.count) else {
+                throw StoreError.invalid(variable, "\(variable) \(position) is not name:token[:ro|:rw][:person]")
             }
             let name = parts[0], token = parts[1]
             guard !name.isEmpty, name.allSatisfy({ !$0.isWhitespace && !$0.isNewline }) else {
@@ -38,18 +42,21 @@ public struct APIToken: Sendable, Equatable {
                 throw StoreError.invalid(variable, "\(variable) \(position) ('\(name)') has an empty token")
             }
             var readOnly = false
-            if parts.count == 3 {
-                switch parts[2] {
+            var person = false
+            for flag in parts.dropFirst(2) {
+                switch flag {
                 case "ro": readOnly = true
                 case "rw": readOnly = false
+                case "person": person = true
                 default:
-                    throw StoreError.invalid(variable, "\(variable) \(position) ('\(name)') ends in '\(parts[2].prefix(10))'; the only flags are 'ro' (read-only) and 'rw'")
+                    throw StoreError.invalid(
+                        variable, "\(variable) \(position) ('\(name)') has the flag '\(flag.prefix(10))'; the flags are 'ro' (read-only), 'rw' and 'person'")
                 }
             }
             guard !tokens.contains(where: { $0.token == token }) else {
                 throw StoreError.invalid(variable, "\(variable) \(position) ('\(name)') repeats a token given earlier; every token must be different")
             }
-            tokens.append(APIToken(name: name, token: token, readOnly: readOnly))
+            tokens.append(APIToken(name: name, token: token, readOnly: readOnly, person: person))
         }
         return tokens
     }

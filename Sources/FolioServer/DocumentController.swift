@@ -57,7 +57,7 @@ struct DocumentController {
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, contentLimit: configuration.maxContentBytes)
         let key = try context.fileKey(request, name: body.string("name"))
         let content = try body.requireString("content", "the document text")
-        let updatedBy = try body.requireString("updated_by", "the name of the user saving")
+        let updatedBy = try author(context) ?? body.requireString("updated_by", "the name of the user saving")
         let metadata = try body.object("metadata") ?? [:]
         let message = try body.string("message")
         let email = try body.string("email")
@@ -75,14 +75,15 @@ struct DocumentController {
             }
         }
         let result = try await store.save(
-            key, content: content, metadata: metadata, updatedBy: updatedBy, email: email, message: message, baseCommit: baseCommit)
+            key, content: content, metadata: metadata, updatedBy: updatedBy, email: email, message: message, baseCommit: baseCommit,
+            token: context.caller?.name)
         return try JSONReply.response(result, status: result.created ? .created : .ok, headers: [.eTag: entityTag(result.commit)])
     }
 
     @Sendable func delete(request: Request, context: FolioRequestContext) async throws -> Response {
         let body = try await JSONBody.read(request, limit: DocumentController.smallBodyLimit, optional: true)
         let key = try context.fileKey(request, name: body.string("name"))
-        let named = try body.string("updated_by") ?? request.query("updated_by") ?? context.caller?.name
+        let named = try author(context) ?? body.string("updated_by") ?? request.query("updated_by") ?? context.caller?.name
         guard let updatedBy = named else {
             throw APIError.invalid("updated_by", "updated_by is required (as a query parameter or in a JSON body): the name of the user deleting")
         }
@@ -90,7 +91,8 @@ struct DocumentController {
             let current = try currentCommit(key)
             guard tags.names(current) else { throw APIError.stale(key, currentCommit: current) }
         }
-        let result = try await store.delete(key, by: updatedBy, message: body.string("message") ?? request.query("message"))
+        let result = try await store.delete(
+            key, by: updatedBy, message: body.string("message") ?? request.query("message"), token: context.caller?.name)
         return try JSONReply.response(result)
     }
 
@@ -129,8 +131,9 @@ struct DocumentController {
         let body = try await JSONBody.read(request, limit: DocumentController.smallBodyLimit)
         let key = try context.fileKey(request, name: body.string("name"))
         let commit = try store.commitID(body.requireString("commit", "the revision to make current again"), field: "commit")
-        let updatedBy = try body.requireString("updated_by", "the name of the user restoring")
-        let result = try await store.restore(key, commit: commit, by: updatedBy, email: body.string("email"), message: body.string("message"))
+        let updatedBy = try author(context) ?? body.requireString("updated_by", "the name of the user restoring")
+        let result = try await store.restore(
+            key, commit: commit, by: updatedBy, email: body.string("email"), message: body.string("message"), token: context.caller?.name)
         return try JSONReply.response(result, headers: [.eTag: entityTag(result.commit)])
     }
 
@@ -138,6 +141,13 @@ struct DocumentController {
         let key = try context.fileKey(request)
         let signed = try store.presignedURL(for: key, expires: request.queryInt("expires"))
         return try JSONReply.response(PresignReply(url: absolute(signed.url, request: request), expires_at: signed.expiresAt))
+    }
+
+    /// A `:person` token's holder is the author of everything saved with it, whatever `updated_by` says;
+    /// other tokens (an app saving for many users) pass `updated_by` through.
+    private func author(_ context: FolioRequestContext) -> String? {
+        guard let caller = context.caller, caller.person else { return nil }
+        return caller.name
     }
 
     /// The commit of the file's current version; nil when the file does not exist (or is legacy content).

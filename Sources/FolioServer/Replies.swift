@@ -38,6 +38,8 @@ public struct HistoryReply: Encodable {
         var seq: Int
         var commit: ObjectID
         var author: String
+        /// The API token the save came through (omitted when none).
+        var token: String?
         var committed_at: Date
         var action: String
         var message: String
@@ -48,6 +50,7 @@ public struct HistoryReply: Encodable {
             seq = revision.seq
             commit = revision.commit
             author = revision.author
+            token = revision.token
             committed_at = revision.committedAt
             action = revision.action.rawValue
             message = revision.message

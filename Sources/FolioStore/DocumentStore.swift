@@ -97,29 +97,32 @@ public final class DocumentStore: Sendable {
     /// Saves a version of a file: a new commit authored by `updatedBy`, unless nothing changed.
     ///
     /// With `baseCommit` (the commit the caller's version was based on), a file that moved since is merged
-    /// three-way; overlapping edits are refused with `.conflict`, carrying the current version.
+    /// three-way; overlapping edits are refused with `.conflict`, carrying the current version. `token`
+    /// names the API token the save came through; the commit records it (`Folio-Token:`).
     public func save(
         projectID: String, type: FileType, name: String? = nil, content: String, metadata: [String: JSONValue] = [:],
-        updatedBy: String, email: String? = nil, message: String? = nil, baseCommit: ObjectID? = nil
+        updatedBy: String, email: String? = nil, message: String? = nil, baseCommit: ObjectID? = nil, token: String? = nil
     ) async throws -> SaveResult {
         let key = try FileKey(projectID: projectID, fileType: type, name: name ?? type.defaultName)
-        return try await save(key, content: content, metadata: metadata, updatedBy: updatedBy, email: email, message: message, baseCommit: baseCommit)
+        return try await save(
+            key, content: content, metadata: metadata, updatedBy: updatedBy, email: email, message: message, baseCommit: baseCommit, token: token)
     }
 
     /// Saves a version of the file named by `key` (see the other `save`).
     public func save(
         _ key: FileKey, content: String, metadata: [String: JSONValue] = [:], updatedBy: String, email: String? = nil,
-        message: String? = nil, baseCommit: ObjectID? = nil
+        message: String? = nil, baseCommit: ObjectID? = nil, token: String? = nil
     ) async throws -> SaveResult {
         let author = try signature(updatedBy, email: email)
         try checkSize(content)
         let base = try baseCommit.map { try requireCommit($0, field: "base_commit") }
         return try await submitOne(WriteRequest(
-            key: key, kind: .put(content: content, metadata: metadata, baseCommit: base, restoring: false), author: author, userMessage: message))
+            key: key, kind: .put(content: content, metadata: metadata, baseCommit: base, restoring: false), author: author, userMessage: message,
+            token: token))
     }
 
     /// Removes a file from the branch, the catalog's live files and the mirror; its history stays.
-    public func delete(_ key: FileKey, by updatedBy: String, email: String? = nil, message: String? = nil) async throws -> SaveResult {
+    public func delete(_ key: FileKey, by updatedBy: String, email: String? = nil, message: String? = nil, token: String? = nil) async throws -> SaveResult {
         let author = try signature(updatedBy, email: email)
         guard let document = try catalog.document(key), document.isLive else {
             throw StoreError(.notFound, "\(key.path) does not exist")
@@ -128,12 +131,14 @@ public final class DocumentStore: Sendable {
             // A legacy row never saved through Folio has nothing in git to remove.
             throw StoreError(.invalidInput, "\(key.path) holds legacy content only; save it once before deleting it", field: "key")
         }
-        return try await submitOne(WriteRequest(key: key, kind: .delete, author: author, userMessage: message))
+        return try await submitOne(WriteRequest(key: key, kind: .delete, author: author, userMessage: message, token: token))
     }
 
     /// Makes an old revision current again with a new commit (history is never rewritten); also brings
     /// back a deleted file.
-    public func restore(_ key: FileKey, commit: ObjectID, by updatedBy: String, email: String? = nil, message: String? = nil) async throws -> SaveResult {
+    public func restore(
+        _ key: FileKey, commit: ObjectID, by updatedBy: String, email: String? = nil, message: String? = nil, token: String? = nil
+    ) async throws -> SaveResult {
         let author = try signature(updatedBy, email: email)
         let id = try requireCommit(commit, field: "commit")
         guard let data = try readers.withRepository({ try $0.readFile(at: key.path, inCommit: id) }) else {
@@ -142,7 +147,8 @@ public final class DocumentStore: Sendable {
         let old = try Envelope.decode(data)
         let userMessage = message ?? "Restored from \(id.short)"
         return try await submitOne(WriteRequest(
-            key: key, kind: .put(content: old.content, metadata: old.metadata, baseCommit: nil, restoring: true), author: author, userMessage: userMessage))
+            key: key, kind: .put(content: old.content, metadata: old.metadata, baseCommit: nil, restoring: true), author: author,
+            userMessage: userMessage, token: token))
     }
 
     /// Adds a file from the old system's database; it loads from there until its first save moves it into git.

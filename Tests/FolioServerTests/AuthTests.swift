@@ -97,4 +97,34 @@ import Testing
         #expect(throws: StoreError.self) { try ServerConfiguration.fromEnvironment(["FOLIO_PORT": "http"], store: store) }
         #expect(throws: StoreError.self) { try ServerConfiguration.fromEnvironment(["FOLIO_PUBLIC_URL": "folio.example.com"], store: store) }
     }
+
+    @Test func everyCommitRecordsItsTokenAndAPersonsTokenIsTheAuthor() async throws {
+        let people = tokens + [APIToken(name: "jane", token: "jane-secret-3", person: true)]
+        let fixture = try ServerFixture(tokens: people)
+        try await fixture.withServer { client in
+            // The app saves for its users: updated_by is the author, the token is recorded beside it.
+            let byApp = try await client.save("main_prd", "from the app", by: "john_doe", headers: [.authorization: "Bearer app-secret-1"])
+            #expect(byApp.status == .created)
+            // Jane's own token: whatever updated_by claims, Jane is the author.
+            let byJane = try await client.save("main_prd", "from jane", by: "someone_else", headers: [.authorization: "Bearer jane-secret-3"])
+            #expect(byJane.status == .ok)
+            let history = try await client.send(.get, "/api/projects/p1/prd/history/", headers: [.authorization: "Bearer view-secret-2"])
+            let entries = try #require(history.object["revisions"] as? [[String: Any]])
+            #expect(entries.map { $0["author"] as? String } == ["jane", "john_doe"])
+            #expect(entries.map { $0["token"] as? String } == ["jane", "product_app"])
+        }
+        let log = try git("-C", fixture.storeConfiguration.repositoryPath, "log", "--format=%an|%(trailers:key=Folio-Token,valueonly)", "main")
+        #expect(log == "jane|jane\n\njohn_doe|product_app\n\n", "the token is a trailer of each commit: \(log)")
+        // And it survives a rebuild of the catalog from git.
+        try fixture.store.reindex()
+        let key = try FileKey(projectID: "p1", fileType: .prd, name: "main_prd")
+        #expect(try fixture.store.history(key).revisions.map(\.token) == ["jane", "product_app"])
+    }
+
+    @Test func personIsATokenFlag() throws {
+        let parsed = try APIToken.parseList("app:s1,jane:s2:person,viewer:s3:ro,ann:s4:rw:person")
+        #expect(parsed.map(\.person) == [false, true, false, true])
+        #expect(parsed.map(\.readOnly) == [false, false, true, false])
+        #expect(throws: StoreError.self) { try APIToken.parseList("bob:s5:admin") }
+    }
 }

@@ -51,6 +51,8 @@ enum CatalogSchema {
         ]),
         // Nothing looks revisions up by commit; the index only cost every save a write.
         ("v2-drop-revisions-by-commit", ["DROP INDEX IF EXISTS revisions_by_commit"]),
+        // Which API token made each revision (`Folio-Token:`); older revisions read theirs on reindex.
+        ("v3-revision-token", ["ALTER TABLE revisions ADD COLUMN token TEXT"]),
     ]
 
     static let ingestedTipName = "ingested_tip"
@@ -62,8 +64,8 @@ enum CatalogSchema {
         """
     static let nextSeq = "SELECT COALESCE(MAX(seq), 0) + 1 FROM revisions WHERE file_key = ?"
     static let insertRevision = """
-        INSERT INTO revisions (file_key, seq, commit_id, blob_id, action, author, committed_at, message, size)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO revisions (file_key, seq, commit_id, blob_id, action, author, committed_at, message, size, token)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     /// A save: the row points at the new version; legacy content, now in git, is dropped.
     static let upsertLiveDocument = """
@@ -92,7 +94,7 @@ enum CatalogSchema {
     static let liveCondition = "deleted_at IS NULL AND (commit_id IS NOT NULL OR legacy_content IS NOT NULL)"
     static let selectProjectDocuments = "SELECT \(documentColumns) FROM documents WHERE project_id = ? AND \(liveCondition) ORDER BY file_type, name"
     static let selectProjectDocumentsOfType = "SELECT \(documentColumns) FROM documents WHERE project_id = ? AND file_type = ? AND \(liveCondition) ORDER BY name"
-    static let revisionColumns = "file_key, seq, commit_id, blob_id, action, author, committed_at, message, size"
+    static let revisionColumns = "file_key, seq, commit_id, blob_id, action, author, committed_at, message, size, token"
     static let selectRevisions = "SELECT \(revisionColumns) FROM revisions WHERE file_key = ? ORDER BY seq DESC LIMIT ?"
     static let selectRevisionsBefore = "SELECT \(revisionColumns) FROM revisions WHERE file_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?"
     static let outboxColumns = "file_key, commit_id, attempts, next_attempt_at, last_error"

@@ -15,6 +15,8 @@ public struct Revision: Sendable, Equatable, Codable {
     public var action: Action
     /// The saving user (the commit's author name).
     public var author: String
+    /// The API token the save came through, when it came through one.
+    public var token: String?
     /// When the commit was made.
     public var committedAt: Date
     /// The user's message (empty when none was given).

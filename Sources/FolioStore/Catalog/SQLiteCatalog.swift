@@ -118,7 +118,7 @@ public final class SQLiteCatalog: Catalog {
                             let seq = try Int64.fetchOne(nextSeq, arguments: [key.path]) ?? 1
                             try insertRevision.execute(arguments: [
                                 key.path, seq, commit, change.blob?.hex, change.action.rawValue,
-                                record.author, time, record.message, change.size,
+                                record.author, time, record.message, change.size, record.token,
                             ])
                             if change.action == .delete {
                                 try upsertDeleted.execute(arguments: [
@@ -261,7 +261,7 @@ public final class SQLiteCatalog: Catalog {
     private static func revision(_ row: Row) throws -> Revision {
         Revision(
             fileKey: row["file_key"], seq: row["seq"], commit: try id(row["commit_id"]), blob: try optionalID(row["blob_id"]),
-            action: Action(rawValue: row["action"]) ?? .update, author: row["author"],
+            action: Action(rawValue: row["action"]) ?? .update, author: row["author"], token: row["token"],
             committedAt: date(row["committed_at"]) ?? Date(timeIntervalSince1970: 0), message: row["message"], size: row["size"])
     }
 

@@ -5,10 +5,12 @@ import Foundation
 enum CommitMessage {
     static let keyTrailer = "Folio-Key"
     static let actionTrailer = "Folio-Action"
+    /// The API token a save came through (its holder's name), recorded whatever `updated_by` says.
+    static let tokenTrailer = "Folio-Token"
 
     /// `Update prd 123e…/main_prd` (or `Change 3 files` for several), the user's message, then a
     /// `Folio-Key:` and `Folio-Action:` pair per file.
-    static func compose(changes: [(action: Action, key: FileKey)], userMessage: String?) -> String {
+    static func compose(changes: [(action: Action, key: FileKey)], userMessage: String?, token: String? = nil) -> String {
         var text: String
         if changes.count == 1, let only = changes.first {
             text = "\(only.action.verb) \(only.key.fileType.rawValue) \(only.key.projectID)/\(only.key.name)\n"
@@ -22,6 +24,7 @@ enum CommitMessage {
         for change in changes {
             text += "\(keyTrailer): \(change.key.path)\n\(actionTrailer): \(change.action.rawValue)\n"
         }
+        if let token { text += "\(tokenTrailer): \(token)\n" }
         return text
     }
 

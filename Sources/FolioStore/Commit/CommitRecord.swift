@@ -23,6 +23,8 @@ public struct CommitRecord: Sendable {
     public var commit: ObjectID
     /// Its author's name (the saving user).
     public var author: String
+    /// The API token it came through (`Folio-Token:`), nil for saves made without one.
+    public var token: String?
     /// Its committer time.
     public var committedAt: Date
     /// The user's part of the message (see `CommitMessage.userMessage`).

@@ -30,7 +30,7 @@ enum Ingest {
             changes.append(CommitRecord.Change(key: key, action: action, blob: change.newBlob, size: size, metadata: metadata))
         }
         return CommitRecord(
-            commit: commit, author: info.author.name, committedAt: info.committer.time,
+            commit: commit, author: info.author.name, token: info.trailer(CommitMessage.tokenTrailer), committedAt: info.committer.time,
             message: CommitMessage.userMessage(of: info.message, trailers: info.trailers), changes: changes)
     }
 

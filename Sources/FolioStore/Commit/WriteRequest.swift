@@ -22,15 +22,18 @@ struct WriteRequest: Sendable {
     var changes: [Change]
     var author: Signature
     var userMessage: String?
+    /// The name of the API token the request came through, recorded in the commit.
+    var token: String?
 
     /// A request that changes one file.
-    init(key: FileKey, kind: Kind, author: Signature, userMessage: String?) {
-        self.init(changes: [Change(key: key, kind: kind)], author: author, userMessage: userMessage)
+    init(key: FileKey, kind: Kind, author: Signature, userMessage: String?, token: String? = nil) {
+        self.init(changes: [Change(key: key, kind: kind)], author: author, userMessage: userMessage, token: token)
     }
 
-    init(changes: [Change], author: Signature, userMessage: String?) {
+    init(changes: [Change], author: Signature, userMessage: String?, token: String? = nil) {
         self.changes = changes
         self.author = author
         self.userMessage = userMessage
+        self.token = token
     }
 }
