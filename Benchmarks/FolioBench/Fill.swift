@@ -62,7 +62,7 @@ func fillCommand(_ options: Options) async throws {
                         let trackedBefore = trackedRevisions > 0 ? min(trackedRevisions, index / step + 1) : 0
                         let key = try fillKey(index - trackedBefore)
                         _ = try await store.save(key, content: "# \(key.name)\n\ncommit \(index)\n\(filler)\n",
-                                                 metadata: ["prd_id": .int(Int64(index))], updatedBy: "writer\(writer)")
+                                                 metadata: ["prd_id": .integer(index)], updatedBy: "writer\(writer)")
                     }
                     let done = progress.next() + 1
                     if done % segment == 0 {

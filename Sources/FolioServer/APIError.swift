@@ -4,10 +4,11 @@ import Hummingbird
 import FolioSupport
 
 /// An error as the API reports it: an HTTP status and the body
-/// `{"error": {"code", "message", "field"?, "current"?, "conflict"?}}`.
+/// `{"error": {"code", "message", "field"?, "current"?, "conflict"?, "incident"?}}`.
 ///
 /// Every store failure reaches the client through `init(_: StoreError)`, so the mapping from
-/// `StoreError.Code` to HTTP status lives here and nowhere else.
+/// `StoreError.Code` to HTTP status lives here and nowhere else. A 5xx reaches the client only through
+/// `concealed(incident:)`: a generic message and an incident id, the details in the server's log.
 struct APIError: HTTPResponseError, Sendable {
     var status: HTTPResponse.Status
     var code: String
@@ -17,6 +18,8 @@ struct APIError: HTTPResponseError, Sendable {
     var current: CurrentVersion?
     /// The merged text with conflict markers, on a conflict.
     var conflictText: String?
+    /// The id a 5xx is logged under, so an operator can find the details the client is not shown.
+    var incident: String?
     var headers: HTTPFields = [:]
 
     struct CurrentVersion: Encodable, Sendable {
@@ -48,8 +51,9 @@ struct APIError: HTTPResponseError, Sendable {
         case .conflict: return .conflict
         case .preconditionFailed: return .preconditionFailed
         case .tooLarge: return .contentTooLarge
+        case .invalidDocument: return .unprocessableContent
         case .forbidden: return .forbidden
-        case .unavailable: return .serviceUnavailable
+        case .unavailable, .catalogDamaged: return .serviceUnavailable
         default: return .internalServerError
         }
     }
@@ -84,6 +88,25 @@ struct APIError: HTTPResponseError, Sendable {
             .tooLarge, "the request body is over \(limit) bytes; content may be at most \(contentLimit) bytes (FOLIO_MAX_CONTENT_BYTES)", field: "content"))
     }
 
+    /// This error as a client may see it when it is a server failure (5xx): the status, code and headers
+    /// (`Retry-After`, say) stay, while the message — which may hold file paths, SQL or a dependency's own
+    /// error text — becomes a generic one naming `incident`, the id the full error is logged under.
+    func concealed(incident: String) -> APIError {
+        let message = status == .serviceUnavailable
+            ? "the server cannot reach its storage right now; try again later (incident \(incident))"
+            : "the server failed to answer this request (incident \(incident)); the details are in its log"
+        var concealed = APIError(status, code: code, message)
+        concealed.headers = headers
+        concealed.incident = incident
+        return concealed
+    }
+
+    /// A new incident id: 12 hex digits, short enough to read out, random enough not to repeat.
+    static func newIncidentID() -> String {
+        let digits = String(UInt64.random(in: 0..<(1 << 48)), radix: 16)
+        return String(repeating: "0", count: 12 - digits.count) + digits
+    }
+
     private struct Body: Encodable {
         struct Detail: Encodable {
             var code: String
@@ -91,12 +114,13 @@ struct APIError: HTTPResponseError, Sendable {
             var field: String?
             var current: CurrentVersion?
             var conflict: String?
+            var incident: String?
         }
         var error: Detail
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(error: .init(code: code, message: message, field: field, current: current, conflict: conflictText))
+        let body = Body(error: .init(code: code, message: message, field: field, current: current, conflict: conflictText, incident: incident))
         return try JSONReply.response(body, status: status, headers: headers)
     }
 }

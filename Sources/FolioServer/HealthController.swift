@@ -1,5 +1,6 @@
 import FolioStore
 import Hummingbird
+import Logging
 
 /// `/healthz` (the process answers) and `/readyz` (git, the catalog and the mirror answer).
 struct HealthController {
@@ -21,8 +22,14 @@ struct HealthController {
     }
 
     @Sendable func ready(request: Request, context: FolioRequestContext) async throws -> Response {
-        let components = store.readiness()
+        var components = store.readiness()
         let ready = components.allSatisfy(\.ok)
+        // The probe is open to anyone who can reach the server: the reasons (paths, a dependency's own
+        // words) go to the log, the reply only says which part is not ready.
+        for index in components.indices where !components[index].ok {
+            context.logger.warning("not ready", metadata: ["component": .string(components[index].name), "error": .string(components[index].error ?? "")])
+            components[index].error = "not ready; the reason is in the server's log"
+        }
         return try JSONReply.response(
             Readiness(status: ready ? "ready" : "unavailable", components: components), status: ready ? .ok : .serviceUnavailable)
     }

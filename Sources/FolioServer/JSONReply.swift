@@ -1,20 +1,20 @@
+import FolioStore
 import Foundation
 import Hummingbird
 
-/// Encodes replies the same way everywhere: sorted keys, unescaped slashes, ISO 8601 dates.
+/// Encodes replies the same way everywhere: Folio's own JSON writer (`JSONValueEncoder`), compact,
+/// sorted keys, unescaped slashes, ISO 8601 dates — and numbers as Python writes them, so metadata in a
+/// reply reads exactly as git and the mirror hold it (`123456789012345678901234567890` digit for digit,
+/// `1.0` not `1`, `1e+16`), which Foundation's `JSONEncoder` cannot do.
 enum JSONReply {
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-
-    /// One configured encoder for every reply: JSONEncoder is Sendable and keeps no state between
-    /// `encode` calls, and building one per request showed up in load profiles.
-    private static let shared = encoder()
+    /// One encoder for every reply: it keeps no state between `encode` calls.
+    private static let shared = JSONValueEncoder(layout: .compact)
 
     static let contentType = "application/json; charset=utf-8"
+
+    /// Headers every reply carries: browsers must not guess another type than the one declared (a diff
+    /// or a document holds user text that could otherwise be sniffed as HTML).
+    static let commonHeaders: HTTPFields = [.xContentTypeOptions: "nosniff"]
 
     /// `value` as JSON bytes, encoded the one way replies are.
     static func encode(_ value: some Encodable) throws -> Data {
@@ -29,6 +29,7 @@ enum JSONReply {
     /// A response holding `data` as it is.
     static func bytes(_ data: some Collection<UInt8>, contentType: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
+        for field in commonHeaders where fields[field.name] == nil { fields.append(field) }
         fields[.contentType] = contentType
         fields[.contentLength] = String(data.count)
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))

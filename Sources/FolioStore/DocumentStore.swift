@@ -144,7 +144,7 @@ public final class DocumentStore: Sendable {
         guard let data = try readers.withRepository({ try $0.readFile(at: key.path, inCommit: id) }) else {
             throw StoreError(.notFound, "\(key.path) has no version at commit \(id.short)", field: "commit")
         }
-        let old = try Envelope.decode(data)
+        let old = try Envelope.decode(data, key: key.path)
         let userMessage = message ?? "Restored from \(id.short)"
         return try await submitOne(WriteRequest(
             key: key, kind: .put(content: old.content, metadata: old.metadata, baseCommit: nil, restoring: true), author: author,
@@ -173,7 +173,7 @@ public final class DocumentStore: Sendable {
             guard let data = file else {
                 throw StoreError(.notFound, "\(key.path) has no version at commit \(id.short)", field: "commit")
             }
-            let envelope = try Envelope.decode(data)
+            let envelope = try Envelope.decode(data, key: key.path)
             return LoadedDocument(
                 fileKey: key.path, content: envelope.content, metadata: envelope.metadata, type: envelope.type, commit: id,
                 updatedBy: info.author.name, updatedAt: info.committer.time, source: .git)
@@ -190,15 +190,19 @@ public final class DocumentStore: Sendable {
                     envelope = cached
                 } else {
                     let data = try readers.withRepository { try $0.readBlob(blob) }
-                    envelope = try Envelope.decode(data)
+                    envelope = try Envelope.decode(data, key: key.path)
                     envelopes.store(envelope, forKey: blob, cost: data.count)
                 }
+            } catch let error as StoreError where error.code == .invalidDocument {
+                // git answered: the file itself is not a document. The mirror holds the same bytes or an
+                // older version, neither of which is the answer.
+                throw error
             } catch {
                 logger.warning("git could not serve a file; trying the mirror", metadata: ["key": "\(key.path)", "error": "\(error)"])
                 guard let data = try? mirror?.read(key) else {
                     throw StoreError(.unavailable, "\(key.path) cannot be read from git or the mirror", cause: error)
                 }
-                envelope = try Envelope.decode(data)
+                envelope = try Envelope.decode(data, key: key.path)
                 source = .mirror
             }
             return LoadedDocument(
@@ -253,7 +257,7 @@ public final class DocumentStore: Sendable {
                 guard let data = try repository.readFile(at: key.path, inCommit: id) else {
                     throw StoreError(.notFound, "\(key.path) has no version at commit \(id.short)", field: field)
                 }
-                return try Envelope.decode(data)
+                return try Envelope.decode(data, key: key.path)
             }
             return (try version(fromID, "from"), try version(toID, "to"))
         }

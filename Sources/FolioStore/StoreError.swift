@@ -32,6 +32,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         /// The catalog file is damaged (not a database, or failing its integrity check); `folio reindex`
         /// moves it aside and rebuilds it from git.
         public static let catalogDamaged = Code("catalog_damaged")
+        /// A file in git (or the mirror) is not a valid Folio envelope — committed around Folio, or
+        /// damaged. The request was fine; the stored file cannot be read as a document (HTTP 422).
+        public static let invalidDocument = Code("invalid_document")
     }
 
     /// The current version and the conflict text, carried by `.conflict` errors.

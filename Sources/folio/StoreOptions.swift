@@ -60,17 +60,17 @@ func exitStatus(for code: StoreError.Code) -> Int32 {
     case .invalidInput, .tooLarge: return 2
     case .notFound: return 3
     case .conflict, .preconditionFailed: return 4
-    case .unavailable: return 5
+    case .unavailable, .catalogDamaged: return 5
+    case .invalidDocument: return 6
     default: return 1
     }
 }
 
 /// Prints a value as pretty JSON with sorted keys.
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    // Folio's own writer: numbers as Python prints them (1.0 stays 1.0, big integers keep every digit),
+    // the same as the HTTP replies, git and the mirror.
+    print(String(decoding: try JSONValueEncoder(layout: .pretty(indent: 2)).encode(value), as: UTF8.self))
 }
 
 /// Shows `label: done/total` on one refreshing stderr line when stderr is a terminal.

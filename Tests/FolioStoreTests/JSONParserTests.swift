@@ -11,7 +11,8 @@ import Testing
         #expect(try parse("2.0") == .double(2.0), "a fraction makes a double, so 2.0 is written back as 2.0")
         #expect(try parse("1e2") == .double(100))
         #expect(try parse("-0.5E-1") == .double(-0.05))
-        #expect(try parse("92233720368547758070") == .double(92233720368547758070), "too big for 64 bits")
+        #expect(try parse("92233720368547758070") == .int(JSONInteger("92233720368547758070")!), "too big for 64 bits, still an integer")
+        #expect(try parse("92233720368547758070").canonicalText == "92233720368547758070", "every digit kept, as Python keeps them")
         #expect(try parse("[1.5, 2]").canonicalText == "[1.5, 2]")
         #expect(try parse("{\"v\": 2.0}").canonicalText == "{\"v\": 2.0}")
     }

@@ -92,8 +92,15 @@ struct CommitBuilder {
                 if let baseCommit {
                     let baseBlob = try repository.blobID(at: key.path, inCommit: baseCommit)
                     if baseBlob != existing {
-                        let currentEnvelope = try existing.map { try Envelope.decode(repository.readBlob($0)) }
-                        let baseEnvelope = try baseBlob.map { try Envelope.decode(repository.readBlob($0)) }
+                        let currentEnvelope: Envelope?
+                        let baseEnvelope: Envelope?
+                        do {
+                            currentEnvelope = try existing.map { try Envelope.decode(repository.readBlob($0), key: key.path) }
+                            baseEnvelope = try baseBlob.map { try Envelope.decode(repository.readBlob($0), key: key.path) }
+                        } catch let error as StoreError {
+                            // A file committed around Folio cannot be merged; only this request fails.
+                            return .failed(error)
+                        }
                         let merge = try FileMerge.merge(base: baseEnvelope?.content ?? "", ours: currentEnvelope?.content ?? "", theirs: content)
                         guard merge.isClean, let currentEnvelope else {
                             return .conflict(

@@ -28,20 +28,55 @@ public struct Envelope: Sendable, Equatable {
         return Data(value.canonicalBytes)
     }
 
-    /// Parses envelope bytes (from git, the mirror or a legacy export).
-    public static func decode(_ data: Data) throws -> Envelope {
+    /// How a decode error names the file when the caller did not say which it was.
+    public static let unnamedFile = "the stored file"
+
+    /// Parses envelope bytes (from git, the mirror or a legacy export). Bytes that are not a Folio
+    /// envelope — not JSON, not an object, no string `content`, or a `metadata` / `type` of the wrong
+    /// kind (committed around Folio, say) — throw `.invalidDocument`, naming `key` when the caller gives it
+    /// (else "the stored file", which the HTTP layer replaces with the key the request named).
+    public static func decode(_ data: Data, key: String? = nil) throws -> Envelope {
+        let file = key ?? Envelope.unnamedFile
+        func invalid(_ problem: String, cause: (any Error)? = nil) -> StoreError {
+            StoreError(.invalidDocument, "\(file) is not a valid Folio document: \(problem)", cause: cause)
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(data)
         } catch {
-            throw StoreError(.internal, "stored file is not JSON", cause: error)
+            throw invalid("it is not JSON (\(error))", cause: error)
         }
-        guard let members = value.objectValue, let content = members["content"]?.stringValue else {
-            throw StoreError(.internal, "stored file is not a Folio envelope (no string 'content')")
+        guard let members = value.objectValue else {
+            throw invalid("it is \(Envelope.kind(of: value)), not an object with \"content\", \"metadata\" and \"type\"")
         }
-        return Envelope(
-            content: content,
-            metadata: members["metadata"]?.objectValue ?? [:],
-            type: members["type"]?.stringValue ?? "")
+        guard case .string(let content)? = members["content"] else {
+            let found = members["content"].map { "is \(Envelope.kind(of: $0))" } ?? "is missing"
+            throw invalid("its \"content\" \(found); it must be a string")
+        }
+        let metadata: [String: JSONValue]
+        switch members["metadata"] {
+        case nil, .null?: metadata = [:]
+        case .object(let object)?: metadata = object
+        case let other?: throw invalid("its \"metadata\" is \(Envelope.kind(of: other)); it must be an object")
+        }
+        let type: String
+        switch members["type"] {
+        case nil, .null?: type = ""
+        case .string(let text)?: type = text
+        case let other?: throw invalid("its \"type\" is \(Envelope.kind(of: other)); it must be a string")
+        }
+        return Envelope(content: content, metadata: metadata, type: type)
+    }
+
+    private static func kind(of value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .int, .double: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
     }
 }
+

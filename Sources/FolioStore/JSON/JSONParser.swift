@@ -1,6 +1,6 @@
 /// A JSON parser over UTF-8 bytes for `JSONValue`, reading numbers the way Python's `json` module does:
 /// a number with a fraction or an exponent is a double (`2.0` stays `2.0` when written back), any other
-/// is an integer. It runs on every save's request body and every envelope read from git, where the
+/// is an integer, of any size. It runs on every save's request body and every envelope read from git, where the
 /// generic `JSONDecoder` path (trying each kind in turn) was a visible share of the CPU.
 struct JSONParseError: Error, CustomStringConvertible {
     var message: String
@@ -11,6 +11,8 @@ struct JSONParseError: Error, CustomStringConvertible {
 struct JSONParser {
     /// Nesting deeper than this is refused rather than risking the stack on hostile input.
     static let maxDepth = 512
+    /// The most digits an integer may have: Python's `json.loads` refuses longer ones.
+    static let maxIntegerDigits = 4300
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
@@ -177,7 +179,8 @@ struct JSONParser {
         return value
     }
 
-    /// JSON's number grammar; integers that do not fit 64 bits become doubles.
+    /// JSON's number grammar: a number with a fraction or an exponent is a double, any other an integer
+    /// of any size (digits beyond 64 bits are kept exactly, as Python keeps them).
     private mutating func number() throws -> JSONValue {
         let start = position
         func digits() -> Int {
@@ -202,7 +205,16 @@ struct JSONParser {
             guard digits() > 0 else { throw error("expected exponent digits") }
         }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
-        if isInteger, let value = Int64(text) { return .int(value) }
+        if isInteger {
+            if let value = Int64(text) { return .int(JSONInteger(value)) }
+            // Python's int has no size limit, but refuses to read more than 4300 digits
+            // (sys.int_info.default_max_str_digits); text the old system's readers cannot load is refused here too.
+            guard position - integerStart <= JSONParser.maxIntegerDigits else {
+                throw JSONParseError(message: "integer has more than \(JSONParser.maxIntegerDigits) digits", offset: start)
+            }
+            guard let value = JSONInteger(text) else { throw error("bad integer") }
+            return .int(value)
+        }
         guard let value = Double(text), value.isFinite else { throw error("number out of range") }
         return .double(value)
     }
