@@ -82,6 +82,14 @@ let package = Package(
             dependencies: ["FolioStore", "FolioGit", "FolioSupport", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FolioBench"
         ),
+        // Coverage-guided fuzzing of the JSON parser, the file key rules and envelope decoding: built with
+        // libFuzzer by scripts/fuzz.sh; a normal build replays the kept corpus (Fuzz/corpus).
+        .executableTarget(
+            name: "folio-fuzz",
+            dependencies: ["FolioStore"],
+            path: "Fuzz/FolioFuzz",
+            swiftSettings: strict
+        ),
         // Helpers the test targets share: temp folders, running `git` and the `folio` binary.
         .target(name: "FolioTestSupport", path: "Tests/FolioTestSupport"),
         .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioSupport", "FolioTestSupport"]),

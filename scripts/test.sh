@@ -24,3 +24,7 @@ swift test --skip-build "$@"
 # catalog — against the real binary. FOLIO_RELIABILITY_ROUNDS / _SECONDS lengthen it into a soak.
 python3 Tests/reliability/reliability.py --folio .build/debug/folio \
     --rounds "${FOLIO_RELIABILITY_ROUNDS:-3}" --seconds "${FOLIO_RELIABILITY_SECONDS:-8}"
+
+# Coverage-guided fuzzing of the JSON parser, file keys and envelopes from the kept corpus, for
+# FOLIO_FUZZ_SECONDS (default 60); a crash fails the run.
+scripts/fuzz.sh
