@@ -2,6 +2,7 @@ import FolioStore
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 
 /// Turns every failure below it into an `APIError` response, so clients always get the JSON error
 /// shape (also for unknown routes) and the request log above it sees the final status.
@@ -10,11 +11,23 @@ import Logging
 /// generic message naming that id: their text can hold file paths, SQL or a dependency's own error.
 /// 4xx messages describe the client's request and reach it as they are.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The router's routes, for telling "no such path" (404) from "not this method" (405).
+    var routes = RouteTableBox()
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
             var apiError = APIErrorMiddleware.apiError(for: error, request: request)
+            if [.notFound, .methodNotAllowed].contains(apiError.status), error is HTTPError {
+                let allowed = routes.table.withLock { $0?.methods(for: request.uri.path) } ?? []
+                if !allowed.isEmpty {
+                    apiError = APIError(
+                        .methodNotAllowed, code: "method_not_allowed",
+                        "\(request.uri.path) does not take \(request.method.rawValue); it takes \(allowed.joined(separator: ", "))")
+                    apiError.headers[.allow] = allowed.joined(separator: ", ")
+                }
+            }
             if apiError.status.code >= 500 {
                 let incident = APIError.newIncidentID()
                 context.logger.error("request failed", metadata: [

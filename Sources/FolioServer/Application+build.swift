@@ -1,6 +1,7 @@
 import FolioStore
 import Hummingbird
 import Logging
+import Synchronization
 
 /// Builds the HTTP API over `store`, listening where `configuration` says.
 ///
@@ -26,8 +27,10 @@ public func buildApplication(
 /// health probes and the OpenAPI document outside it, and a JSON 404 for everything else.
 func buildRouter(store: DocumentStore, configuration: ServerConfiguration) -> Router<FolioRequestContext> {
     let router = Router(context: FolioRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // Filled once every route is in: the error middleware answers 405 from it.
+    let routes = RouteTableBox()
     router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: APIErrorMiddleware())
+    router.add(middleware: APIErrorMiddleware(routes: routes))
     router.addRoutes(HealthController(store: store).endpoints)
     router.addRoutes(OpenAPIController().endpoints)
     router.addRoutes(FileController(store: store).endpoints, atPath: "files")
@@ -35,5 +38,6 @@ func buildRouter(store: DocumentStore, configuration: ServerConfiguration) -> Ro
         .add(middleware: BearerAuthMiddleware(tokens: configuration.tokens))
         .addRoutes(ProjectController(store: store).endpoints)
         .addRoutes(DocumentController(store: store, configuration: configuration).endpoints)
+    routes.table.withLock { $0 = RouteTable(router.routes) }
     return router
 }

@@ -86,21 +86,33 @@ import Testing
                 let refused = try await client.send(.get, uri)
                 #expect(refused.status == .badRequest && refused.errorField == field, "\(uri): \(refused.status) \(refused.text)")
                 let write = try await client.send(.post, uri, json: ["content": "x", "updated_by": "a"])
-                #expect(write.status == .badRequest || write.status == .notFound, "\(uri)")
+                #expect([.badRequest, .notFound, .methodNotAllowed].contains(write.status), "\(uri): \(write.status)")
             }
         }
         #expect(try fixture.gitCommits().isEmpty)
     }
 
-    @Test func unknownRoutesAndMethodsGetAJSON404() async throws {
+    @Test func unknownRoutesGetAJSON404AndWrongMethodsA405WithAllow() async throws {
         let fixture = try ServerFixture()
         try await fixture.withServer { client in
-            for (method, uri) in [(HTTPRequest.Method.get, "/nope"), (.get, "/api/projects/p1/prd/unknown/"), (.put, "/api/projects/p1/prd/"),
-                                  (.get, "/api"), (.post, "/api/projects/p1/files/"), (.delete, "/healthz")] {
+            for (method, uri) in [(HTTPRequest.Method.get, "/nope"), (.get, "/api/projects/p1/prd/unknown/"), (.get, "/api")] {
                 let missing = try await client.send(method, uri)
                 #expect(missing.status == .notFound, "\(method) \(uri)")
                 #expect(missing.headers[.contentType]?.hasPrefix("application/json") == true)
                 #expect(missing.errorCode == "not_found" && (missing.error["message"] as? String)?.hasPrefix("no route") == true)
+            }
+            let wrongMethods: [(HTTPRequest.Method, String, String)] = [
+                (.put, "/api/projects/p1/prd/", "DELETE, GET, HEAD, POST"),
+                (.post, "/api/projects/p1/files/", "GET, HEAD"),
+                (.delete, "/healthz", "GET, HEAD"),
+                (.patch, "/api/projects/p1/implementation/history/", "GET, HEAD"),
+                (.get, "/api/projects/p1/prd/restore/", "POST"),
+            ]
+            for (method, uri, allowed) in wrongMethods {
+                let refused = try await client.send(method, uri)
+                #expect(refused.status == .methodNotAllowed && refused.errorCode == "method_not_allowed", "\(method) \(uri): \(refused.status)")
+                #expect(refused.headers[.allow] == allowed, "\(method) \(uri)")
+                #expect(refused.headers[.contentType]?.hasPrefix("application/json") == true)
             }
         }
     }
