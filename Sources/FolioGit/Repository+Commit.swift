@@ -103,38 +103,6 @@ extension Repository {
         return try changes(from: info.parents.first.map { try treeID(ofCommit: $0) }, to: info.tree)
     }
 
-    /// The files that differ between two trees (nil: the empty tree).
-    public func changes(from oldTree: ObjectID?, to newTree: ObjectID) throws -> [PathChange] {
-        var oldObject: OpaquePointer?
-        if let oldTree {
-            var oid = oldTree.oid
-            try check(git_tree_lookup(&oldObject, handle, &oid), "git_tree_lookup")
-        }
-        defer { if oldObject != nil { git_tree_free(oldObject) } }
-        var newOID = newTree.oid
-        var newObject: OpaquePointer?
-        try check(git_tree_lookup(&newObject, handle, &newOID), "git_tree_lookup")
-        defer { git_tree_free(newObject) }
-        var diff: OpaquePointer?
-        try check(git_diff_tree_to_tree(&diff, handle, oldObject, newObject, nil), "git_diff_tree_to_tree")
-        defer { git_diff_free(diff) }
-        var result: [PathChange] = []
-        for index in 0..<git_diff_num_deltas(diff) {
-            guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
-            switch delta.status {
-            case GIT_DELTA_ADDED:
-                result.append(PathChange(path: String(cString: delta.new_file.path), oldBlob: nil, newBlob: ObjectID(delta.new_file.id)))
-            case GIT_DELTA_DELETED:
-                result.append(PathChange(path: String(cString: delta.old_file.path), oldBlob: ObjectID(delta.old_file.id), newBlob: nil))
-            case GIT_DELTA_MODIFIED, GIT_DELTA_TYPECHANGE:
-                result.append(PathChange(path: String(cString: delta.new_file.path), oldBlob: ObjectID(delta.old_file.id), newBlob: ObjectID(delta.new_file.id)))
-            default:
-                continue
-            }
-        }
-        return result
-    }
-
     /// The first-parent chain from `tip` back to (not including) `stop`, oldest first.
     ///
     /// With `stop` nil the whole chain down to the root commit is returned.

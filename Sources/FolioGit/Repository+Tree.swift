@@ -73,6 +73,71 @@ extension Repository {
         return components.isEmpty ? nil : current
     }
 
+    /// The files that differ between two trees (nil: the empty tree), in git's path order. Walks the raw
+    /// trees side by side and descends only into folders whose ids differ, so a commit that changed one
+    /// file in a repository of many costs a few tree reads, not a diff of everything. Submodules are not
+    /// files and are skipped; a path that changed between file and folder is a delete and an add.
+    public func changes(from oldTree: ObjectID?, to newTree: ObjectID) throws -> [PathChange] {
+        var result: [PathChange] = []
+        try diffTrees(oldTree, newTree, prefix: "", into: &result)
+        return result
+    }
+
+    private func diffTrees(_ old: ObjectID?, _ new: ObjectID?, prefix: String, into result: inout [PathChange]) throws {
+        if old == new { return }
+        let oldEntries = try old.map(readTree).map(TreeEntries.list) ?? []
+        let newEntries = try new.map(readTree).map(TreeEntries.list) ?? []
+        var i = 0, j = 0
+        while i < oldEntries.count || j < newEntries.count {
+            let order: Int
+            if i == oldEntries.count {
+                order = 1
+            } else if j == newEntries.count {
+                order = -1
+            } else {
+                order = TreeEntries.compare(
+                    oldEntries[i].name[...], oldEntries[i].kind == .tree, newEntries[j].name[...], newEntries[j].kind == .tree)
+            }
+            if order == 0 {
+                let (a, b) = (oldEntries[i], newEntries[j])
+                if a.id != b.id || a.kind != b.kind { try report(a, b, prefix: prefix, into: &result) }
+                i += 1
+                j += 1
+            } else if order < 0 {
+                try report(oldEntries[i], nil, prefix: prefix, into: &result)
+                i += 1
+            } else {
+                try report(nil, newEntries[j], prefix: prefix, into: &result)
+                j += 1
+            }
+        }
+    }
+
+    /// One differing entry (the same name on both sides, or on one side only).
+    private func report(_ old: TreeEntries.Entry?, _ new: TreeEntries.Entry?, prefix: String, into result: inout [PathChange]) throws {
+        let name = String(decoding: (old ?? new)!.name, as: UTF8.self)
+        let path = prefix.isEmpty ? name : prefix + "/" + name
+        let oldFolder = old.flatMap { $0.kind == .tree ? $0.id : nil }
+        let newFolder = new.flatMap { $0.kind == .tree ? $0.id : nil }
+        let oldFile = old.flatMap { $0.kind == .blob ? $0.id : nil }
+        let newFile = new.flatMap { $0.kind == .blob ? $0.id : nil }
+        if oldFile != nil || newFile != nil, oldFile != newFile {
+            result.append(PathChange(path: path, oldBlob: oldFile, newBlob: newFile))
+        }
+        if oldFolder != nil || newFolder != nil {
+            try diffTrees(oldFolder, newFolder, prefix: path, into: &result)
+        }
+    }
+
+    /// The size of a blob in bytes, from the object's header (no inflating of its content).
+    public func blobSize(_ id: ObjectID) throws -> Int {
+        var oid = id.oid
+        var size = 0
+        var type = GIT_OBJECT_ANY
+        try check(git_odb_read_header(&size, &type, odb, &oid), "git_odb_read_header")
+        return size
+    }
+
     private func readTree(_ id: ObjectID) throws -> [UInt8] {
         var oid = id.oid
         var object: OpaquePointer?
@@ -117,6 +182,23 @@ enum TreeEntries {
     /// What an entry's mode says it is.
     enum Kind {
         case blob, tree, submodule
+    }
+
+    /// One entry, copied out.
+    struct Entry {
+        var name: [UInt8]
+        var kind: Kind
+        var id: ObjectID
+    }
+
+    /// Every entry, in the tree's (git's) order.
+    static func list(_ entries: [UInt8]) -> [Entry] {
+        var list: [Entry] = []
+        forEach(entries) { entry, mode, name in
+            list.append(Entry(name: Array(entries[name]), kind: kind(ofMode: entries[mode]), id: id(entries, at: entry)))
+            return true
+        }
+        return list
     }
 
     static func kind(ofMode mode: ArraySlice<UInt8>) -> Kind {

@@ -130,7 +130,7 @@ import Testing
         let names = try git("-C", folder.child("repo.git"), "show", "--name-status", "--format=%an|%s", commit.hex)
         #expect(names == "ann|Change 3 files\n\nA\tp1/implementation/implementation_plan.json\nA\tp1/prd/main_prd.json\nD\tp1/prd/old_notes.json\n")
         // Ingest reads the same commit back into the same record, trailers and all.
-        let ingested = try Ingest.record(for: commit, in: repository)
+        let ingested = try Ingest.record(for: commit, in: repository).record
         #expect(ingested.changes.map(\.action).sorted { $0.rawValue < $1.rawValue } == [.create, .create, .delete])
         #expect(ingested.message == "Plan the quarter")
         _ = try git("-C", folder.child("repo.git"), "fsck", "--strict")

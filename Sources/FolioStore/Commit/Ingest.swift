@@ -5,14 +5,22 @@ import Foundation
 /// Brings the catalog up to a commit by reading git: after a crash between git and the catalog, after
 /// another process's save, after a `git push`, or from nothing (`folio reindex`).
 enum Ingest {
-    /// What the catalog learns from `commit`, read from git alone.
-    static func record(for commit: ObjectID, in repository: Repository) throws -> CommitRecord {
+    /// What the catalog learns from `commit`, read from git alone. `previous` (the commit just read and
+    /// its tree) saves reading the parent when it is the first parent. With `metadata` false the changes'
+    /// metadata is left out: only a file's last version in a run of commits needs it (see `fillMetadata`).
+    static func record(
+        for commit: ObjectID, in repository: Repository, previous: (commit: ObjectID, tree: ObjectID)? = nil, metadata: Bool = true
+    ) throws -> (record: CommitRecord, tree: ObjectID) {
         let info = try repository.commit(commit)
         // Folio's trailers say what each file's change meant (a restore looks like an update otherwise);
         // commits made elsewhere have none, and the tree diff alone decides.
         let intended = CommitMessage.actions(in: info.trailers)
+        let parent = try info.parents.first.map { parent in
+            if let previous, previous.commit == parent { return previous.tree }
+            return try repository.treeID(ofCommit: parent)
+        }
         var changes: [CommitRecord.Change] = []
-        for change in try repository.changes(in: commit) {
+        for change in try repository.changes(from: parent, to: info.tree) {
             // Files that are not Folio documents (a README pushed by hand) are not catalogued.
             guard let key = try? FileKey(parsing: change.path) else { continue }
             let action: Action = if change.newBlob == nil {
@@ -20,18 +28,51 @@ enum Ingest {
             } else {
                 intended[change.path] ?? (change.oldBlob == nil ? .create : .update)
             }
-            var size = 0
-            var metadata: String?
-            if let blob = change.newBlob {
-                let data = try repository.readBlob(blob)
-                size = data.count
-                metadata = (try? Envelope.decode(data)).map { JSONValue.object($0.metadata).canonicalText }
-            }
-            changes.append(CommitRecord.Change(key: key, action: action, blob: change.newBlob, size: size, metadata: metadata))
+            let size = try change.newBlob.map { try repository.blobSize($0) } ?? 0
+            changes.append(CommitRecord.Change(key: key, action: action, blob: change.newBlob, size: size, metadata: nil))
         }
-        return CommitRecord(
+        var record = CommitRecord(
             commit: commit, author: info.author.name, token: info.trailer(CommitMessage.tokenTrailer), committedAt: info.committer.time,
             message: CommitMessage.userMessage(of: info.message, trailers: info.trailers), changes: changes)
+        if metadata { try fillMetadata(&record.changes, in: repository) }
+        return (record, info.tree)
+    }
+
+    /// Reads the metadata of the given changes' envelopes (an envelope that does not decode has none).
+    static func fillMetadata(_ changes: inout [CommitRecord.Change], in repository: Repository, only indices: Set<Int>? = nil) throws {
+        for index in changes.indices where indices?.contains(index) ?? true {
+            guard let blob = changes[index].blob, changes[index].metadata == nil else { continue }
+            let data = try repository.readBlob(blob)
+            changes[index].metadata = (try? Envelope.decode(data)).map { JSONValue.object($0.metadata).canonicalText }
+        }
+    }
+
+    /// Records for a run of first-parent commits, oldest first. The catalog keeps only a file's current
+    /// metadata, so it is read for each file's last version in the run alone; each commit's parent tree
+    /// is the previous commit's tree.
+    static func records(for chain: ArraySlice<ObjectID>, in repository: Repository, known: [ObjectID: CommitRecord]) throws -> [CommitRecord] {
+        var records: [CommitRecord] = []
+        records.reserveCapacity(chain.count)
+        var previous: (commit: ObjectID, tree: ObjectID)?
+        for commit in chain {
+            if let record = known[commit] {
+                records.append(record)
+                previous = nil
+                continue
+            }
+            let (record, tree) = try record(for: commit, in: repository, previous: previous, metadata: false)
+            records.append(record)
+            previous = (commit, tree)
+        }
+        // The last change of each file in the run, where it is a version (not a delete) without metadata.
+        var last: [String: (record: Int, change: Int)] = [:]
+        for (r, record) in records.enumerated() {
+            for (c, change) in record.changes.enumerated() { last[change.key.path] = (r, c) }
+        }
+        var wanted: [Int: Set<Int>] = [:]
+        for (r, c) in last.values { wanted[r, default: []].insert(c) }
+        for (r, indices) in wanted { try fillMetadata(&records[r].changes, in: repository, only: indices) }
+        return records
     }
 
     /// Records every commit between the catalog's ingested tip and `target` (first-parent order), using
@@ -69,7 +110,7 @@ enum Ingest {
         var done = 0
         for start in stride(from: 0, to: chain.count, by: chunkSize) {
             let slice = chain[start..<min(start + chunkSize, chain.count)]
-            let records = try slice.map { try known[$0] ?? record(for: $0, in: repository) }
+            let records = try records(for: slice, in: repository, known: known)
             let newTip = slice[slice.endIndex - 1]
             guard try catalog.apply(records, newTip: newTip, expectedTip: expected, now: Date()) else { return false }
             expected = newTip
