@@ -6,18 +6,17 @@ import Foundation
 /// libgit2 moves a branch by creating `refs/heads/NAME.lock`, writing the new id into it and renaming it
 /// over the ref. A process killed in between leaves the lock file, and every later update of that
 /// branch fails until someone removes it. Folio's writers therefore update refs only while holding an
-/// exclusive flock on `folio-ref.lock` (the kernel drops it when a holder dies) and leave an intent
-/// marker for the time of the update: a writer that gets the flock and finds the marker knows the
-/// previous holder died mid-update, so the ref's lock file is stale and can go at once. A lock file
-/// without the marker belongs to some other git process (a push): it is waited for, and removed only
+/// exclusive flock on `folio-ref.lock` (the kernel drops it when a holder dies) and mark that file for
+/// the time of the update: a writer that gets the flock and finds the mark knows the previous holder
+/// died mid-update, so the ref's lock file is stale and can go at once. A lock file
+/// without the mark belongs to some other git process (a push): it is waited for, and removed only
 /// when it has been there for longer than any live update takes.
 public final class RefGuard: Sendable {
-    /// How old a ref lock file without Folio's marker must be before it counts as stale.
+    /// How old a ref lock file without Folio's mark must be before it counts as stale.
     public static let foreignLockTimeout: TimeInterval = 10
 
     private let repositoryPath: String
     private let lock: FileLock
-    private let marker: String
 
     /// What `withRefLock` found and removed, for the caller to log.
     public struct Cleanup: Sendable, Equatable {
@@ -30,7 +29,6 @@ public final class RefGuard: Sendable {
     public init(repositoryPath: String) throws {
         self.repositoryPath = repositoryPath
         self.lock = try FileLock(path: repositoryPath + "/folio-ref.lock")
-        self.marker = repositoryPath + "/folio-ref.intent"
     }
 
     /// Runs `update` (which moves `reference`) holding the ref flock, after clearing what a dead writer
@@ -40,16 +38,15 @@ public final class RefGuard: Sendable {
         defer { lock.unlock() }
         let lockFile = repositoryPath + "/" + reference + ".lock"
         var cleanup = Cleanup()
-        if FileManager.default.fileExists(atPath: marker) {
+        if lock.isMarked {
             // The previous holder of the flock died between marking and unmarking: its lock file is stale.
             if unlink(lockFile) == 0 { cleanup.removed.append((lockFile, "left by a Folio writer that died while moving the branch")) }
-            unlink(marker)
-        } else if FileManager.default.fileExists(atPath: lockFile) {
+        } else if access(lockFile, F_OK) == 0 {
             cleanup.removed += try waitForForeignLock(lockFile)
         }
         if !cleanup.removed.isEmpty { cleaned(cleanup) }
-        try DurableFile.write([UInt8](), to: marker, sync: false)
-        defer { unlink(marker) }
+        try lock.mark(true)
+        defer { try? lock.mark(false) }
         return try update()
     }
 

@@ -35,4 +35,22 @@ public final class FileLock: Sendable {
     public func unlock() {
         _ = flock(descriptor, LOCK_UN)
     }
+
+    /// Whether the lock file holds a mark: a byte its holder writes while it is in the middle of
+    /// something, and clears when done — so the next holder can tell that a predecessor died mid-way.
+    /// (A write to an open file, not a file created and removed: no folder entry changes.)
+    public var isMarked: Bool {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 && info.st_size > 0
+    }
+
+    /// Sets or clears the mark.
+    public func mark(_ on: Bool) throws {
+        if on {
+            var byte: UInt8 = 1
+            guard pwrite(descriptor, &byte, 1, 0) == 1 else { throw SystemError.errno("pwrite", path) }
+        } else {
+            guard ftruncate(descriptor, 0) == 0 else { throw SystemError.errno("ftruncate", path) }
+        }
+    }
 }

@@ -22,16 +22,18 @@ import Testing
         let fixture = try StoreFixture()
         let key = try fixture.key()
         _ = try await fixture.store.save(key, content: "one\n", updatedBy: "ann")
-        // What a `folio save` killed inside the ref update leaves: libgit2's lock file and Folio's marker.
+        // What a `folio save` killed inside the ref update leaves: libgit2's lock file and Folio's mark.
         let lock = fixture.repoPath + "/refs/heads/main.lock"
         _ = FileManager.default.createFile(atPath: lock, contents: Data("0123456789abcdef0123456789abcdef01234567\n".utf8))
-        _ = FileManager.default.createFile(atPath: fixture.repoPath + "/folio-ref.intent", contents: Data())
+        // The mark a writer leaves in folio-ref.lock while it moves the branch.
+        try Data([1]).write(to: URL(fileURLWithPath: fixture.repoPath + "/folio-ref.lock"))
         let started = Date()
         let saved = try await fixture.store.save(key, content: "two\n", updatedBy: "ann")
         #expect(Date().timeIntervalSince(started) < RefGuard.foreignLockTimeout, "no wait for a lock whose owner is known dead")
         #expect(try fixture.gitTip() == saved.commit.hex)
         #expect(!FileManager.default.fileExists(atPath: lock))
-        #expect(!FileManager.default.fileExists(atPath: fixture.repoPath + "/folio-ref.intent"))
+        let mark = try FileManager.default.attributesOfItem(atPath: fixture.repoPath + "/folio-ref.lock")[.size] as? Int
+        #expect(mark == 0, "the mark is cleared after the update")
     }
 
     @Test func anOldRefLockWithoutFoliosMarkerIsRemovedAndALiveOneWaitedFor() async throws {
