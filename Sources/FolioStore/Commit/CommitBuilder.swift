@@ -70,12 +70,13 @@ struct CommitBuilder {
     private func build(_ request: WriteRequest, on state: inout State, records: inout [CommitRecord]) throws -> Outcome {
         var planned: [Planned] = []
         var unchanged: [FileKey] = []
-        // Within a request, later changes see earlier ones (a key appears once, but be safe).
-        var blobs = state.current
+        // This request's own changes, kept apart until it commits: a refused request leaves the batch's
+        // state as it was, and no request copies what the batch changed before it.
+        var blobs: [String: ObjectID?] = [:]
         for change in request.changes {
             let key = change.key
             let existing: ObjectID?
-            if let known = blobs[key.path] {
+            if let known = blobs[key.path] ?? state.current[key.path] {
                 existing = known
             } else {
                 existing = try state.tree.flatMap { try repository.blobID(at: key.path, inTree: $0) }
@@ -146,7 +147,7 @@ struct CommitBuilder {
             changes: planned.map(\.change)))
         state.parent = commit
         state.tree = newTree
-        state.current = blobs
+        state.current.merge(blobs) { _, new in new }
         // Files of the request that were already as asked are reported unchanged beside the changed ones.
         var files = planned.map(\.outcome)
         files.append(contentsOf: unchanged.map { FileOutcome(key: $0, action: nil, merged: false, created: false) })
