@@ -85,8 +85,10 @@ extension Repository {
 
     private func diffTrees(_ old: ObjectID?, _ new: ObjectID?, prefix: String, into result: inout [PathChange]) throws {
         if old == new { return }
-        let oldEntries = try old.map(readTree).map(TreeEntries.list) ?? []
-        let newEntries = try new.map(readTree).map(TreeEntries.list) ?? []
+        let oldTree = try old.map(readTree) ?? []
+        let newTree = try new.map(readTree) ?? []
+        // Entries are compared where they lie in the raw trees: ids become `ObjectID`s only for what differs.
+        let oldEntries = TreeEntries.ranges(oldTree), newEntries = TreeEntries.ranges(newTree)
         var i = 0, j = 0
         while i < oldEntries.count || j < newEntries.count {
             let order: Int
@@ -96,34 +98,42 @@ extension Repository {
                 order = -1
             } else {
                 order = TreeEntries.compare(
-                    oldEntries[i].name[...], oldEntries[i].kind == .tree, newEntries[j].name[...], newEntries[j].kind == .tree)
+                    oldTree[oldEntries[i].name], oldEntries[i].kind == .tree, newTree[newEntries[j].name], newEntries[j].kind == .tree)
             }
             if order == 0 {
                 let (a, b) = (oldEntries[i], newEntries[j])
-                if a.id != b.id || a.kind != b.kind { try report(a, b, prefix: prefix, into: &result) }
+                if a.kind != b.kind || !oldTree[a.id].elementsEqual(newTree[b.id]) {
+                    try report((oldTree, a), (newTree, b), prefix: prefix, into: &result)
+                }
                 i += 1
                 j += 1
             } else if order < 0 {
-                try report(oldEntries[i], nil, prefix: prefix, into: &result)
+                try report((oldTree, oldEntries[i]), nil, prefix: prefix, into: &result)
                 i += 1
             } else {
-                try report(nil, newEntries[j], prefix: prefix, into: &result)
+                try report(nil, (newTree, newEntries[j]), prefix: prefix, into: &result)
                 j += 1
             }
         }
     }
 
     /// One differing entry (the same name on both sides, or on one side only).
-    private func report(_ old: TreeEntries.Entry?, _ new: TreeEntries.Entry?, prefix: String, into result: inout [PathChange]) throws {
-        let name = String(decoding: (old ?? new)!.name, as: UTF8.self)
+    private func report(
+        _ old: (tree: [UInt8], entry: TreeEntries.EntryRanges)?, _ new: (tree: [UInt8], entry: TreeEntries.EntryRanges)?,
+        prefix: String, into result: inout [PathChange]
+    ) throws {
+        let named = (old ?? new)!
+        let name = String(decoding: named.tree[named.entry.name], as: UTF8.self)
         let path = prefix.isEmpty ? name : prefix + "/" + name
-        let oldFolder = old.flatMap { $0.kind == .tree ? $0.id : nil }
-        let newFolder = new.flatMap { $0.kind == .tree ? $0.id : nil }
-        let oldFile = old.flatMap { $0.kind == .blob ? $0.id : nil }
-        let newFile = new.flatMap { $0.kind == .blob ? $0.id : nil }
+        func id(_ side: (tree: [UInt8], entry: TreeEntries.EntryRanges)?, _ kind: TreeEntries.Kind) -> ObjectID? {
+            guard let side, side.entry.kind == kind else { return nil }
+            return side.tree[side.entry.id].withUnsafeBytes { ObjectID(bytes: $0) }
+        }
+        let oldFile = id(old, .blob), newFile = id(new, .blob)
         if oldFile != nil || newFile != nil, oldFile != newFile {
             result.append(PathChange(path: path, oldBlob: oldFile, newBlob: newFile))
         }
+        let oldFolder = id(old, .tree), newFolder = id(new, .tree)
         if oldFolder != nil || newFolder != nil {
             try diffTrees(oldFolder, newFolder, prefix: path, into: &result)
         }
@@ -184,18 +194,18 @@ enum TreeEntries {
         case blob, tree, submodule
     }
 
-    /// One entry, copied out.
-    struct Entry {
-        var name: [UInt8]
+    /// Where one entry's name and id lie in its raw tree, and what it is.
+    struct EntryRanges {
+        var name: Range<Int>
+        var id: Range<Int>
         var kind: Kind
-        var id: ObjectID
     }
 
     /// Every entry, in the tree's (git's) order.
-    static func list(_ entries: [UInt8]) -> [Entry] {
-        var list: [Entry] = []
+    static func ranges(_ entries: [UInt8]) -> [EntryRanges] {
+        var list: [EntryRanges] = []
         forEach(entries) { entry, mode, name in
-            list.append(Entry(name: Array(entries[name]), kind: kind(ofMode: entries[mode]), id: id(entries, at: entry)))
+            list.append(EntryRanges(name: name, id: (entry.upperBound - 20)..<entry.upperBound, kind: kind(ofMode: entries[mode])))
             return true
         }
         return list
