@@ -2,7 +2,7 @@ import FolioStore
 import Foundation
 import FolioSupport
 
-// Load and diff latency by document size: 1 KB, 100 KB and 5 MB PRDs, two revisions each, where the
+// Load and diff latency by document size: 1 KB, 100 KB, 1 MB and 5 MB PRDs, two revisions each, where the
 // second revision edits ten lines spread through the document and appends one.
 
 struct SizedDocument {
@@ -14,6 +14,7 @@ struct SizedDocument {
 let sizedDocuments = [
     SizedDocument(label: "1 KB", bytes: 1024, name: "doc1k"),
     SizedDocument(label: "100 KB", bytes: 100 * 1024, name: "doc100k"),
+    SizedDocument(label: "1 MB", bytes: 1024 * 1024, name: "doc1m"),
     SizedDocument(label: "5 MB", bytes: 5 * 1024 * 1024, name: "doc5m"),
 ]
 

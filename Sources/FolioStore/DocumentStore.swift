@@ -23,6 +23,8 @@ public final class DocumentStore: Sendable {
     /// The process's lease on the repository and the cleaner of dead writers' temporary files.
     let leftovers: Leftovers
     let logger: Logger
+    /// At most two diffs of large documents at once (`DiffLimiter`); more are refused as unavailable.
+    let largeDiffs = DiffLimiter()
 
     init(configuration: StoreConfiguration, catalog: any Catalog, mirror: (any Mirror)?, logger: Logger) throws {
         self.configuration = configuration
@@ -249,6 +251,7 @@ public final class DocumentStore: Sendable {
         if let to {
             toID = try requireCommit(to, field: "to")
         } else {
+            catchUpIfBehind()
             guard let commit = try catalog.document(key)?.commit else { throw StoreError(.notFound, "\(key.path) does not exist") }
             toID = commit
         }
@@ -262,17 +265,19 @@ public final class DocumentStore: Sendable {
             return (try version(fromID, "from"), try version(toID, "to"))
         }
         let metadataChanges = DocumentDiff.metadataChanges(old.metadata, new.metadata)
-        switch mode {
-        case .line:
-            let patch = try TextPatch.between(old.content, new.content, path: key.path)
-            return DocumentDiff(
-                fileKey: key.path, from: fromID, to: toID, mode: mode, text: patch.unified, additions: patch.additions,
-                deletions: patch.deletions, hunks: patch.hunks, segments: [], metadataChanges: metadataChanges)
-        case .word:
-            let words = try WordDiff.between(old.content, new.content)
-            return DocumentDiff(
-                fileKey: key.path, from: fromID, to: toID, mode: mode, text: words.plain, additions: words.additions,
-                deletions: words.deletions, hunks: [], segments: words.segments, metadataChanges: metadataChanges)
+        return try largeDiffs.run(inputBytes: old.content.utf8.count + new.content.utf8.count) {
+            switch mode {
+            case .line:
+                let patch = try TextPatch.between(old.content, new.content, path: key.path)
+                return DocumentDiff(
+                    fileKey: key.path, from: fromID, to: toID, mode: mode, text: patch.unified, additions: patch.additions,
+                    deletions: patch.deletions, hunks: patch.hunks, segments: [], metadataChanges: metadataChanges)
+            case .word:
+                let words = try WordDiff.between(old.content, new.content)
+                return DocumentDiff(
+                    fileKey: key.path, from: fromID, to: toID, mode: mode, text: words.plain, additions: words.additions,
+                    deletions: words.deletions, hunks: [], segments: words.segments, metadataChanges: metadataChanges)
+            }
         }
     }
 

@@ -1,9 +1,8 @@
-internal import FolioGit
-import FolioSupport
 import Foundation
 
-/// A word-level diff: the texts split into words, runs of spaces and single punctuation marks, diffed as
-/// sequences by libgit2 (each token on its own line), then joined back into runs.
+/// A word-level diff: the texts split into words, runs of white space and single other characters, and
+/// diffed as token sequences with Myers' algorithm (see `TokenDiff` and `MyersDiff`), then joined back
+/// into runs. Linear in memory; time is near-linear for real edits and bounded for pathological ones.
 public struct WordDiff: Sendable, Equatable {
     /// A run of tokens that is unchanged, removed or added.
     public struct Segment: Sendable, Equatable, Codable {
@@ -22,77 +21,61 @@ public struct WordDiff: Sendable, Equatable {
 
     /// Git's `--word-diff=plain` layout: `[-removed-]{+added+}` inline.
     public var plain: String {
-        segments.map { segment in
+        var text = ""
+        text.reserveCapacity(segments.reduce(0) { $0 + $1.text.utf8.count + 4 })
+        for segment in segments {
             switch segment.op {
-            case "delete": return "[-\(segment.text)-]"
-            case "insert": return "{+\(segment.text)+}"
-            default: return segment.text
+            case "delete": text += "[-"; text += segment.text; text += "-]"
+            case "insert": text += "{+"; text += segment.text; text += "+}"
+            default: text += segment.text
             }
-        }.joined()
+        }
+        return text
     }
 
-    /// Diffs `old` against `new` word by word.
+    /// Diffs `old` against `new` word by word. Within a run of changes the removed tokens come first, then
+    /// the added ones; runs are separated by at least one unchanged token.
     public static func between(_ old: String, _ new: String) throws -> WordDiff {
-        let oldTokens = tokenize(old), newTokens = tokenize(new)
-        // One token a line; line breaks inside white-space tokens are encoded so they stay one token.
-        let encode: ([String]) -> String = { tokens in
-            tokens.map { $0.replacingOccurrences(of: "\n", with: "\u{1}") + "\n" }.joined()
-        }
-        let patch = try TextPatch.between(encode(oldTokens), encode(newTokens), path: "words", contextLines: 0)
-        var segments: [Segment] = []
-        var additions = 0, deletions = 0
-        func append(_ op: String, _ token: String) {
-            if let last = segments.last, last.op == op {
-                segments[segments.count - 1].text += token
-            } else {
-                segments.append(Segment(op: op, text: token))
+        between(old, new, exactLimit: nil)
+    }
+
+    /// `between` with an explicit limit on the exact pass (steps before the line-by-line fallback; nil for
+    /// the default).
+    static func between(_ old: String, _ new: String, exactLimit: Int?) -> WordDiff {
+        let tokens = WordTokens(old: old, new: new)
+        let (oldMarks, newMarks) = TokenDiff.changes(tokens, exactLimit: exactLimit)
+        return tokens.bytes.withUnsafeBufferPointer { bytes in
+            func text(_ starts: [Int32], _ range: Range<Int>) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(starts[range.lowerBound])..<Int(starts[range.upperBound])]), as: UTF8.self)
             }
-        }
-        var nextOld = 0
-        for hunk in patch.hunks {
-            let equalUntil = hunk.oldLines == 0 ? hunk.oldStart : hunk.oldStart - 1
-            while nextOld < equalUntil { append("equal", oldTokens[nextOld]); nextOld += 1 }
-            for line in hunk.lines {
-                switch line.origin {
-                case "-":
-                    let token = oldTokens[(line.oldLine ?? 1) - 1]
-                    if !isSpace(token) { deletions += 1 }
-                    append("delete", token)
-                    nextOld = line.oldLine ?? nextOld
-                case "+":
-                    let token = newTokens[(line.newLine ?? 1) - 1]
-                    if !isSpace(token) { additions += 1 }
-                    append("insert", token)
-                default:
-                    break
+            var segments: [Segment] = []
+            var additions = 0, deletions = 0
+            let oldCount = tokens.oldCount, newCount = tokens.newCount
+            var oldIndex = 0, newIndex = 0
+            while oldIndex < oldCount || newIndex < newCount {
+                if oldMarks[oldIndex] || newMarks[newIndex] {
+                    let oldStart = oldIndex, newStart = newIndex
+                    while oldMarks[oldIndex] {
+                        if tokens.flags[Int(tokens.oldIDs[oldIndex])] & WordTokens.spaceFlag == 0 { deletions += 1 }
+                        oldIndex += 1
+                    }
+                    while newMarks[newIndex] {
+                        if tokens.flags[Int(tokens.newIDs[newIndex])] & WordTokens.spaceFlag == 0 { additions += 1 }
+                        newIndex += 1
+                    }
+                    if oldIndex > oldStart { segments.append(Segment(op: "delete", text: text(tokens.oldStarts, oldStart..<oldIndex))) }
+                    if newIndex > newStart { segments.append(Segment(op: "insert", text: text(tokens.newStarts, newStart..<newIndex))) }
+                } else {
+                    let oldStart = oldIndex
+                    while oldIndex < oldCount && newIndex < newCount && !oldMarks[oldIndex] && !newMarks[newIndex] {
+                        oldIndex += 1
+                        newIndex += 1
+                    }
+                    precondition(oldIndex > oldStart, "word diff: unchanged tokens out of step")
+                    segments.append(Segment(op: "equal", text: text(tokens.oldStarts, oldStart..<oldIndex)))
                 }
             }
+            return WordDiff(segments: segments, additions: additions, deletions: deletions)
         }
-        while nextOld < oldTokens.count { append("equal", oldTokens[nextOld]); nextOld += 1 }
-        return WordDiff(segments: segments, additions: additions, deletions: deletions)
     }
-
-    static func tokenize(_ text: String) -> [String] {
-        var tokens: [String] = []
-        var current = ""
-        var currentKind = 0  // 1 word, 2 space
-        for character in text {
-            let kind = character.isLetter || character.isNumber || character == "_" ? 1 : (character.isWhitespace ? 2 : 3)
-            if kind == 3 {
-                if !current.isEmpty { tokens.append(current); current = "" }
-                tokens.append(String(character))
-                currentKind = 0
-            } else if kind == currentKind {
-                current.append(character)
-            } else {
-                if !current.isEmpty { tokens.append(current) }
-                current = String(character)
-                currentKind = kind
-            }
-        }
-        if !current.isEmpty { tokens.append(current) }
-        return tokens
-    }
-
-    private static func isSpace(_ token: String) -> Bool { token.allSatisfy(\.isWhitespace) }
 }
