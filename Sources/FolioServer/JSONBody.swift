@@ -30,7 +30,7 @@ struct JSONBody {
             throw APIError.invalid("body", "the request body is not valid JSON (UTF-8); send a JSON object")
         }
         guard let object = value.objectValue else {
-            throw APIError.invalid("body", "the request body must be a JSON object, not \(JSONBody.kind(of: value))")
+            throw APIError.invalid("body", "the request body must be a JSON object, not \(value.kindDescription)")
         }
         return JSONBody(fields: object)
     }
@@ -40,7 +40,7 @@ struct JSONBody {
         switch fields[name] {
         case nil, .null?: return nil
         case .string(let text)?: return text
-        case let other?: throw APIError.invalid(name, "\(name) must be a string, not \(JSONBody.kind(of: other))")
+        case let other?: throw APIError.invalid(name, "\(name) must be a string, not \(other.kindDescription)")
         }
     }
 
@@ -57,18 +57,7 @@ struct JSONBody {
         switch fields[name] {
         case nil, .null?: return nil
         case .object(let members)?: return members
-        case let other?: throw APIError.invalid(name, "\(name) must be a JSON object, not \(JSONBody.kind(of: other))")
-        }
-    }
-
-    static func kind(of value: JSONValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool: return "a boolean"
-        case .int, .double: return "a number"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .object: return "an object"
+        case let other?: throw APIError.invalid(name, "\(name) must be a JSON object, not \(other.kindDescription)")
         }
     }
 }

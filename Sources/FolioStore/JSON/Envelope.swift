@@ -47,36 +47,24 @@ public struct Envelope: Sendable, Equatable {
             throw invalid("it is not JSON (\(error))", cause: error)
         }
         guard let members = value.objectValue else {
-            throw invalid("it is \(Envelope.kind(of: value)), not an object with \"content\", \"metadata\" and \"type\"")
+            throw invalid("it is \(value.kindDescription), not an object with \"content\", \"metadata\" and \"type\"")
         }
         guard case .string(let content)? = members["content"] else {
-            let found = members["content"].map { "is \(Envelope.kind(of: $0))" } ?? "is missing"
+            let found = members["content"].map { "is \($0.kindDescription)" } ?? "is missing"
             throw invalid("its \"content\" \(found); it must be a string")
         }
         let metadata: [String: JSONValue]
         switch members["metadata"] {
         case nil, .null?: metadata = [:]
         case .object(let object)?: metadata = object
-        case let other?: throw invalid("its \"metadata\" is \(Envelope.kind(of: other)); it must be an object")
+        case let other?: throw invalid("its \"metadata\" is \(other.kindDescription); it must be an object")
         }
         let type: String
         switch members["type"] {
         case nil, .null?: type = ""
         case .string(let text)?: type = text
-        case let other?: throw invalid("its \"type\" is \(Envelope.kind(of: other)); it must be a string")
+        case let other?: throw invalid("its \"type\" is \(other.kindDescription); it must be a string")
         }
         return Envelope(content: content, metadata: metadata, type: type)
     }
-
-    private static func kind(of value: JSONValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool: return "a boolean"
-        case .int, .double: return "a number"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .object: return "an object"
-        }
-    }
 }
-

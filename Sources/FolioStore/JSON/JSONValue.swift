@@ -41,6 +41,18 @@ public enum JSONValue: Sendable, Equatable, Hashable, Encodable {
         }
     }
 
+    /// What kind of value this is, for error messages: "a string", "an object", "null", ...
+    public var kindDescription: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .int, .double: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
     /// The object's members, or nil for other kinds.
     public var objectValue: [String: JSONValue]? {
         if case .object(let members) = self { return members }
