@@ -30,4 +30,5 @@ fi
 if [[ "${1:-}" == "--test" ]]; then
     python3 -c "import botocore" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check botocore
     python3 -c "import awscli" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check awscli
+    python3 -c "import schemathesis" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check schemathesis
 fi

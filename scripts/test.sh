@@ -25,6 +25,10 @@ swift test --skip-build "$@"
 python3 Tests/reliability/reliability.py --folio .build/debug/folio \
     --rounds "${FOLIO_RELIABILITY_ROUNDS:-3}" --seconds "${FOLIO_RELIABILITY_SECONDS:-8}"
 
+# The API contract: schemathesis generates schema-valid and schema-violating requests from the served
+# /openapi.json, without tokens and with a read-write and a read-only one; any mismatch or 5xx fails.
+Tests/contract/run.sh
+
 # Coverage-guided fuzzing of the JSON parser, file keys and envelopes from the kept corpus, for
 # FOLIO_FUZZ_SECONDS (default 60); a crash fails the run.
 scripts/fuzz.sh

@@ -27,6 +27,13 @@ public struct Signature: Sendable, Equatable {
         if text.contains(where: { $0 == "<" || $0 == ">" || $0 == "\n" || $0 == "\r" || $0 == "\0" }) {
             return "may not contain '<', '>', line breaks or NUL"
         }
+        // git trims these from both ends of a name or e-mail; one made only of them leaves nothing to record.
+        let trimmedByGit = { (scalar: Unicode.Scalar) in
+            scalar.value <= 0x20 || #".,:;"'\"#.unicodeScalars.contains(scalar) || scalar.properties.generalCategory == .spaceSeparator
+        }
+        if text.unicodeScalars.allSatisfy(trimmedByGit) {
+            return "has nothing git can record: only control characters, spaces or . , : ; \" ' \\"
+        }
         return nil
     }
 

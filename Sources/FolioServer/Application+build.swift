@@ -32,7 +32,7 @@ func buildRouter(store: DocumentStore, configuration: ServerConfiguration) -> Ro
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: APIErrorMiddleware(routes: routes))
     router.addRoutes(HealthController(store: store).endpoints)
-    router.addRoutes(OpenAPIController().endpoints)
+    router.addRoutes(OpenAPIController(configuration: configuration).endpoints)
     router.addRoutes(FileController(store: store).endpoints, atPath: "files")
     router.group("api/projects/:pid")
         .add(middleware: BearerAuthMiddleware(tokens: configuration.tokens))

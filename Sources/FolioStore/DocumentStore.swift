@@ -301,6 +301,10 @@ public final class DocumentStore: Sendable {
 
     /// Submits a one-file request and returns that file's result.
     private func submitOne(_ request: WriteRequest) async throws -> SaveResult {
+        // git's commit message would end at a NUL, without the trailers that say which file changed.
+        if request.userMessage?.unicodeScalars.contains("\0") == true {
+            throw StoreError.invalid("message", "message contains a NUL character")
+        }
         let results = try await queue.submit(request)
         guard results.count == 1, let result = results.first else {
             throw StoreError(.internal, "the writer answered \(results.count) results for one file")
@@ -312,7 +316,8 @@ public final class DocumentStore: Sendable {
         if let problem = Signature.problem(with: updatedBy) {
             throw StoreError.invalid("updated_by", "updated_by \(problem); give the saving user's name")
         }
-        guard updatedBy.count <= 200 else { throw StoreError.invalid("updated_by", "updated_by is longer than 200 characters") }
+        // Counted in Unicode scalars, as JSON Schema's maxLength counts (the API's contract says 200).
+        guard updatedBy.unicodeScalars.count <= 200 else { throw StoreError.invalid("updated_by", "updated_by is longer than 200 characters") }
         if let email, let problem = Signature.problem(with: email) {
             throw StoreError.invalid("email", "email \(problem)")
         }

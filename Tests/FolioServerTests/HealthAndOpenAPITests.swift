@@ -45,6 +45,82 @@ import Testing
         }
     }
 
+    /// A server without tokens asks for none: its document declares no security, no bearer scheme and no
+    /// 401 or read-only-token 403; a server with tokens serves the repository's document unchanged.
+    @Test func theDocumentDeclaresBearerSecurityExactlyWhenTokensAreConfigured() throws {
+        let stored = try repositoryDocument
+        #expect(OpenAPIController().document == stored)
+        #expect(OpenAPIController(configuration: ServerConfiguration(tokens: [APIToken(name: "a", token: "t")])).document == stored)
+
+        let open = try #require(OpenAPIController(configuration: ServerConfiguration()).document)
+        let document = try #require(try JSONSerialization.jsonObject(with: open) as? [String: Any])
+        let original = try #require(try JSONSerialization.jsonObject(with: stored) as? [String: Any])
+        #expect(document["security"] == nil && original["security"] != nil)
+        let components = try #require(document["components"] as? [String: Any])
+        #expect(components["securitySchemes"] == nil)
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        #expect(paths.count == (original["paths"] as? [String: Any])?.count)
+        var operations = 0
+        for (path, item) in paths {
+            for (method, value) in item where method != "parameters" {
+                let operation = try #require(value as? [String: Any])
+                operations += 1
+                #expect(operation["security"] == nil, "\(method) \(path)")
+                let responses = try #require(operation["responses"] as? [String: Any])
+                #expect(responses["401"] == nil, "\(method) \(path)")
+                #expect(responses["200"] != nil, "\(method) \(path)")
+                // The only 403 left is the presigned URL's own refusal.
+                #expect(responses["403"] == nil || path.hasPrefix("/files/"), "\(method) \(path)")
+            }
+        }
+        #expect(operations == 13)
+        // Nothing the document still uses was taken out.
+        let text = String(decoding: open, as: UTF8.self)
+        for name in ["Unauthorized", "ReadOnlyToken", "WWWAuthenticate"] {
+            #expect(!text.contains("#/components/responses/\(name)") && !text.contains("#/components/headers/\(name)"))
+        }
+    }
+
+    /// What the contract fuzzer (Tests/contract) found the server accepting, or failing on, although the
+    /// document refuses it: each is bad input (400) naming its field, and nothing is committed.
+    @Test func inputsTheDocumentRefusesAreRefusedAsBadInput() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.withServer { client in
+            let first = try await client.save("main_prd", "v1")
+            #expect(first.status == .created)
+            let commits = try fixture.gitCommits()
+            // Only what git trims from a name's ends (controls, spaces, . , : ; " ' \): was a 503.
+            for name in [".", ";", "\u{0B}", "' \"", "\u{A0}.", "\\"] {
+                let response = try await client.save("main_prd", "v2", by: name)
+                #expect(response.status == .badRequest && response.errorField == "updated_by", "updated_by \(name.debugDescription)")
+            }
+            let email = try await client.save("main_prd", "v2", extra: ["email": ","])
+            #expect(email.status == .badRequest && email.errorField == "email")
+            // 200 characters is the limit, counted as Unicode scalars (this is 101 characters, 202 scalars).
+            let combining = String(repeating: "e\u{301}", count: 101)
+            let long = try await client.save("main_prd", "v2", by: combining)
+            #expect(long.status == .badRequest && long.errorField == "updated_by")
+            // NUL would end git's commit message, and its Folio trailers with it.
+            let message = try await client.save("main_prd", "v2", extra: ["message": "a\u{0}b"])
+            #expect(message.status == .badRequest && message.errorField == "message")
+            let delete = try await client.send(.delete, "/api/projects/p1/prd/?name=main_prd&updated_by=alice&message=a%00b")
+            #expect(delete.status == .badRequest && delete.errorField == "message")
+            let restore = try await client.send(
+                .post, "/api/projects/p1/prd/restore/", json: ["name": "main_prd", "commit": first.commit, "updated_by": ":"])
+            #expect(restore.status == .badRequest && restore.errorField == "updated_by")
+            #expect(try fixture.gitCommits() == commits, "nothing was committed")
+            // Names with something git keeps are fine, also with trimmed characters around it.
+            #expect(try await client.save("main_prd", "v3", by: " O'Brien, Jr. ").status == .ok)
+
+            // Cursors are what the API hands out: digits without a sign or leading zero.
+            for cursor in ["05", "+5", "0", "1234567890123456789", "x"] {
+                let page = try await client.send(.get, "/api/projects/p1/prd/history/?name=main_prd&cursor=\(cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+                #expect(page.status == .badRequest && page.errorField == "cursor", "cursor \(cursor)")
+            }
+            #expect(try await client.send(.get, "/api/projects/p1/prd/history/?name=main_prd&cursor=5").status == .ok)
+        }
+    }
+
     @Test func theOpenAPIDocumentIsServedAndEveryDocumentedRouteAnswers() async throws {
         let fixture = try ServerFixture(tokens: [APIToken(name: "checker", token: "tok")])
         let auth: HTTPFields = [.authorization: "Bearer tok"]
