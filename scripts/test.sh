@@ -18,7 +18,6 @@ source "$FOLIO_TEST_STATE_DIR/s3.env"
 set +a
 
 swift build --build-tests
-swift test --skip-build "$@"
 
 # The reliability suite: kill -9 under load, two servers, a full disk, a broken mirror, a damaged
 # catalog — against the real binary. FOLIO_RELIABILITY_ROUNDS / _SECONDS lengthen it into a soak.
@@ -32,3 +31,6 @@ Tests/contract/run.sh
 # Coverage-guided fuzzing of the JSON parser, file keys and envelopes from the kept corpus, for
 # FOLIO_FUZZ_SECONDS (default 60); a crash fails the run.
 scripts/fuzz.sh
+
+# The Swift tests last, so their summary is the run's closing line.
+swift test --skip-build "$@"
