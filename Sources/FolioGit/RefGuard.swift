@@ -19,11 +19,9 @@ public final class RefGuard: Sendable {
     private let lock: FileLock
 
     /// What `withRefLock` found and removed, for the caller to log.
-    public struct Cleanup: Sendable, Equatable {
+    public struct Cleanup: Sendable {
         /// Ref lock files removed, with why.
         public var removed: [(path: String, reason: String)] = []
-
-        public static func == (lhs: Cleanup, rhs: Cleanup) -> Bool { lhs.removed.map(\.path) == rhs.removed.map(\.path) }
     }
 
     public init(repositoryPath: String) throws {
@@ -50,12 +48,17 @@ public final class RefGuard: Sendable {
         return try update()
     }
 
+    /// How long the lock file of `reference` has been there, when longer than any live update takes
+    /// (for readiness checks; the next update removes it).
+    public static func staleLockAge(repositoryPath: String, reference: String) -> TimeInterval? {
+        guard let age = FileAge.of(repositoryPath + "/" + reference + ".lock"), age > foreignLockTimeout else { return nil }
+        return age
+    }
+
     /// A lock file another git process holds: wait while it may be live, remove it once it is too old.
     private func waitForForeignLock(_ lockFile: String) throws -> [(path: String, reason: String)] {
         while true {
-            var info = stat()
-            guard stat(lockFile, &info) == 0 else { return [] }
-            let age = Date().timeIntervalSince1970 - TimeInterval(info.st_mtim.tv_sec)
+            guard let age = FileAge.of(lockFile) else { return [] }
             if age > RefGuard.foreignLockTimeout {
                 guard unlink(lockFile) == 0 else { return [] }
                 return [(lockFile, "older than \(Int(RefGuard.foreignLockTimeout)) s with no live writer updating the branch")]

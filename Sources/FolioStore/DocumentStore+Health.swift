@@ -32,7 +32,7 @@ extension DocumentStore {
                     let path = configuration.repositoryPath + "/" + folder
                     guard access(path, W_OK) == 0 else { throw StoreError(.unavailable, "\(path) is not writable") }
                 }
-                if let age = staleRefLockAge() {
+                if let age = RefGuard.staleLockAge(repositoryPath: configuration.repositoryPath, reference: configuration.branchReference) {
                     throw StoreError(.unavailable, "a ref lock has been left for \(Int(age)) s; the next save removes it")
                 }
             },
@@ -42,13 +42,5 @@ extension DocumentStore {
             },
             probe("mirror") { try mirror?.check() },
         ]
-    }
-
-    /// How long the branch's lock file has existed, when longer than any live update takes.
-    private func staleRefLockAge() -> TimeInterval? {
-        var info = stat()
-        guard stat(configuration.repositoryPath + "/" + configuration.branchReference + ".lock", &info) == 0 else { return nil }
-        let age = Date().timeIntervalSince1970 - TimeInterval(info.st_mtim.tv_sec)
-        return age > RefGuard.foreignLockTimeout ? age : nil
     }
 }

@@ -82,8 +82,6 @@ final class Leftovers: Sendable {
     }
 
     private func isOlder(_ path: String, than grace: TimeInterval) -> Bool {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return false }
-        return Date().timeIntervalSince1970 - TimeInterval(info.st_mtim.tv_sec) >= grace
+        (FileAge.of(path) ?? -1) >= grace
     }
 }
