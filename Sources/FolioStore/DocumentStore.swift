@@ -230,7 +230,10 @@ public final class DocumentStore: Sendable {
         guard (1...1000).contains(limit) else { throw StoreError.invalid("limit", "limit \(limit) is out of range; use 1 to 1000") }
         var before: Int?
         if let cursor {
-            guard let value = Int(cursor), value > 0 else {
+            // Cursors are sequence numbers as this API writes them: 1 to 18 digits, no sign, no leading zero.
+            let digits = cursor.utf8
+            guard (1...18).contains(digits.count), digits.first != UInt8(ascii: "0"),
+                  digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let value = Int(cursor) else {
                 throw StoreError.invalid("cursor", "cursor '\(FileKey.printable(cursor))' is not one this API gave out")
             }
             before = value
