@@ -25,6 +25,8 @@ public final class DocumentStore: Sendable {
     let logger: Logger
     /// At most two diffs of large documents at once (`DiffLimiter`); more are refused as unavailable.
     let largeDiffs = DiffLimiter()
+    /// Loads of documents larger than this are followed by a heap trim (`HeapTrim`).
+    static let largeDocumentBytes = 1 << 20
 
     init(configuration: StoreConfiguration, catalog: any Catalog, mirror: (any Mirror)?, logger: Logger) throws {
         self.configuration = configuration
@@ -82,16 +84,23 @@ public final class DocumentStore: Sendable {
     }
 
     /// Ingests commits on the branch that the catalog has not recorded.
-    func reconcile(using repository: Repository, progress: ((Int, Int) -> Void)? = nil) throws {
+    func reconcile(
+        using repository: Repository, parallelThreshold: Int = ChunkReader.parallelThreshold, progress: ((Int, Int) -> Void)? = nil
+    ) throws {
         guard let tip = try repository.resolveReference(configuration.branchReference) else { return }
-        try Ingest.catchUp(repository: repository, catalog: catalog, to: tip, progress: progress)
+        try Ingest.catchUp(repository: repository, catalog: catalog, to: tip, parallelThreshold: parallelThreshold, progress: progress)
     }
 
     /// Rebuilds the catalog from git alone: every revision and file row is derived again.
     public func reindex(progress: ((Int, Int) -> Void)? = nil) throws {
+        try reindex(parallelThreshold: ChunkReader.parallelThreshold, progress: progress)
+    }
+
+    /// `reindex`, reading git on other threads from `parallelThreshold` commits on (tests compare both ways).
+    func reindex(parallelThreshold: Int, progress: ((Int, Int) -> Void)? = nil) throws {
         let repository = try Repository.open(at: configuration.repositoryPath)
         try catalog.resetDerivedState()
-        try reconcile(using: repository, progress: progress)
+        try reconcile(using: repository, parallelThreshold: parallelThreshold, progress: progress)
     }
 
     // MARK: Writes
@@ -194,6 +203,8 @@ public final class DocumentStore: Sendable {
                     let data = try readers.withRepository { try $0.readBlob(blob) }
                     envelope = try Envelope.decode(data, key: key.path)
                     envelopes.store(envelope, forKey: blob, cost: data.count)
+                    // Decoding and the reply of a large document pass through several copies of it.
+                    if data.count > DocumentStore.largeDocumentBytes { HeapTrim.shared.afterLargeWork() }
                 }
             } catch let error as StoreError where error.code == .invalidDocument {
                 // git answered: the file itself is not a document. The mirror holds the same bytes or an

@@ -80,12 +80,16 @@ enum Ingest {
     /// chunk is applied only on top of the tip it was computed from, else the loop starts over.
     static func catchUp(
         repository: Repository, catalog: any Catalog, to target: ObjectID, known: [ObjectID: CommitRecord] = [:],
-        chunkSize: Int = 500, progress: ((Int, Int) -> Void)? = nil
+        expected: (base: ObjectID?, chain: [ObjectID])? = nil, chunkSize: Int = 500,
+        parallelThreshold: Int = ChunkReader.parallelThreshold, progress: ((Int, Int) -> Void)? = nil
     ) throws {
         var refreshed = false
         while true {
             do {
-                if try catchUpOnce(repository: repository, catalog: catalog, to: target, known: known, chunkSize: chunkSize, progress: progress) {
+                if try catchUpOnce(
+                    repository: repository, catalog: catalog, to: target, known: known, expected: expected, chunkSize: chunkSize,
+                    parallelThreshold: parallelThreshold, progress: progress
+                ) {
                     return
                 }
             } catch is GitError where !refreshed {
@@ -100,20 +104,38 @@ enum Ingest {
     /// One pass: true when the catalog reached `target`, false when another writer moved its tip first.
     private static func catchUpOnce(
         repository: Repository, catalog: any Catalog, to target: ObjectID, known: [ObjectID: CommitRecord],
-        chunkSize: Int, progress: ((Int, Int) -> Void)?
+        expected: (base: ObjectID?, chain: [ObjectID])?, chunkSize: Int, parallelThreshold: Int, progress: ((Int, Int) -> Void)?
     ) throws -> Bool {
         let tip = try catalog.ingestedTip()
         if tip == target { return true }
-        if let tip, try repository.isAncestor(target, of: tip) { return true }
-        let chain = try repository.firstParentChain(from: target, stoppingAt: tip)
-        var expected = tip
+        let chain: [ObjectID]
+        if let expected, expected.base == tip, expected.chain.last == target {
+            // The usual case after a save: the catalog is where the batch started, so the chain is the
+            // batch's own commits and git need not be walked.
+            chain = expected.chain
+        } else {
+            if let tip, try repository.isAncestor(target, of: tip) { return true }
+            chain = try repository.firstParentChain(from: target, stoppingAt: tip)
+        }
+        let chunks = stride(from: 0, to: chain.count, by: chunkSize).map { chain[$0..<min($0 + chunkSize, chain.count)] }
+        // A long catch-up (reindex, start-up after a push) reads git ahead of the catalog on other threads;
+        // a save's own catch-up knows its records and stays on this thread.
+        let unknown = chain.count - known.count
+        let reader: ChunkReader = unknown >= parallelThreshold
+            ? try .parallel(path: repository.path, lanes: ChunkReader.lanes, known: known)
+            : .inline(repository, known: known)
+        var expectedTip = tip
         var done = 0
-        for start in stride(from: 0, to: chain.count, by: chunkSize) {
-            let slice = chain[start..<min(start + chunkSize, chain.count)]
-            let records = try records(for: slice, in: repository, known: known)
+        var next = reader.start(chunks[0])
+        // Whatever happens, no read is left running on a handle when this returns.
+        defer { _ = try? next.value() }
+        for index in chunks.indices {
+            let records = try next.value()
+            if index + 1 < chunks.count { next = reader.start(chunks[index + 1]) }
+            let slice = chunks[index]
             let newTip = slice[slice.endIndex - 1]
-            guard try catalog.apply(records, newTip: newTip, expectedTip: expected, now: Date()) else { return false }
-            expected = newTip
+            guard try catalog.apply(records, newTip: newTip, expectedTip: expectedTip, now: Date()) else { return false }
+            expectedTip = newTip
             done += slice.count
             progress?(done, chain.count)
         }
