@@ -1,5 +1,6 @@
 internal import CGit2
 import FolioSupport
+import Foundation
 
 /// One path to set or remove when building a new tree from an old one.
 public struct TreeChange: Sendable, Equatable {
@@ -87,32 +88,38 @@ extension Repository {
         if old == new { return }
         let oldTree = try old.map(readTree) ?? []
         let newTree = try new.map(readTree) ?? []
-        // Entries are compared where they lie in the raw trees: ids become `ObjectID`s only for what differs.
-        let oldEntries = TreeEntries.ranges(oldTree), newEntries = TreeEntries.ranges(newTree)
-        var i = 0, j = 0
-        while i < oldEntries.count || j < newEntries.count {
-            let order: Int
-            if i == oldEntries.count {
-                order = 1
-            } else if j == newEntries.count {
-                order = -1
-            } else {
-                order = TreeEntries.compare(
-                    oldTree[oldEntries[i].name], oldEntries[i].kind == .tree, newTree[newEntries[j].name], newEntries[j].kind == .tree)
-            }
-            if order == 0 {
-                let (a, b) = (oldEntries[i], newEntries[j])
-                if a.kind != b.kind || !oldTree[a.id].elementsEqual(newTree[b.id]) {
-                    try report((oldTree, a), (newTree, b), prefix: prefix, into: &result)
+        // A merge of the two sorted entry lists, parsed as it goes. Entries that are the same byte for byte
+        // (nearly all of them when a commit changed one file) are skipped with one comparison each, and
+        // ids become `ObjectID`s only for what differs.
+        var a = TreeEntries.Cursor(oldTree), b = TreeEntries.Cursor(newTree)
+        while true {
+            switch (a.entry, b.entry) {
+            case (nil, nil):
+                return
+            case (let x?, nil):
+                try report((oldTree, x), nil, prefix: prefix, into: &result)
+                a.advance()
+            case (nil, let y?):
+                try report(nil, (newTree, y), prefix: prefix, into: &result)
+                b.advance()
+            case (let x?, let y?):
+                if TreeEntries.sameBytes(oldTree, x.whole, newTree, y.whole) {
+                    a.advance()
+                    b.advance()
+                    continue
                 }
-                i += 1
-                j += 1
-            } else if order < 0 {
-                try report((oldTree, oldEntries[i]), nil, prefix: prefix, into: &result)
-                i += 1
-            } else {
-                try report(nil, (newTree, newEntries[j]), prefix: prefix, into: &result)
-                j += 1
+                let order = TreeEntries.compare(oldTree[x.name], x.kind == .tree, newTree[y.name], y.kind == .tree)
+                if order == 0 {
+                    try report((oldTree, x), (newTree, y), prefix: prefix, into: &result)
+                    a.advance()
+                    b.advance()
+                } else if order < 0 {
+                    try report((oldTree, x), nil, prefix: prefix, into: &result)
+                    a.advance()
+                } else {
+                    try report(nil, (newTree, y), prefix: prefix, into: &result)
+                    b.advance()
+                }
             }
         }
     }
@@ -196,19 +203,45 @@ enum TreeEntries {
 
     /// Where one entry's name and id lie in its raw tree, and what it is.
     struct EntryRanges {
+        /// The whole entry: mode, name and id.
+        var whole: Range<Int>
         var name: Range<Int>
         var id: Range<Int>
         var kind: Kind
     }
 
-    /// Every entry, in the tree's (git's) order.
-    static func ranges(_ entries: [UInt8]) -> [EntryRanges] {
-        var list: [EntryRanges] = []
-        forEach(entries) { entry, mode, name in
-            list.append(EntryRanges(name: name, id: (entry.upperBound - 20)..<entry.upperBound, kind: kind(ofMode: entries[mode])))
-            return true
+    /// Reads a raw tree's entries one at a time.
+    struct Cursor {
+        private let tree: [UInt8]
+        private var position = 0
+        /// The entry at the cursor, nil past the last (or at a malformed one).
+        private(set) var entry: EntryRanges?
+
+        init(_ tree: [UInt8]) {
+            self.tree = tree
+            entry = Cursor.entry(in: tree, at: 0)
         }
-        return list
+
+        mutating func advance() {
+            guard let current = entry else { return }
+            position = current.whole.upperBound
+            entry = Cursor.entry(in: tree, at: position)
+        }
+
+        private static func entry(in tree: [UInt8], at position: Int) -> EntryRanges? {
+            guard position < tree.count, let space = tree[position...].firstIndex(of: 0x20),
+                  let nul = tree[(space + 1)...].firstIndex(of: 0), nul + 21 <= tree.count else { return nil }
+            let end = nul + 21
+            return EntryRanges(whole: position..<end, name: (space + 1)..<nul, id: (end - 20)..<end, kind: kind(ofMode: tree[position..<space]))
+        }
+    }
+
+    /// Whether two entries are the same bytes (same mode, name and id).
+    static func sameBytes(_ a: [UInt8], _ ra: Range<Int>, _ b: [UInt8], _ rb: Range<Int>) -> Bool {
+        guard ra.count == rb.count else { return false }
+        return a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in memcmp(pa.baseAddress! + ra.lowerBound, pb.baseAddress! + rb.lowerBound, ra.count) == 0 }
+        }
     }
 
     static func kind(ofMode mode: ArraySlice<UInt8>) -> Kind {

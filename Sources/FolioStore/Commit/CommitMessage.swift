@@ -33,9 +33,9 @@ enum CommitMessage {
         var actions: [String: Action] = [:]
         var key: String?
         for trailer in trailers {
-            if trailer.key.caseInsensitiveCompare(keyTrailer) == .orderedSame {
+            if sameKey(trailer.key, keyTrailer) {
                 key = trailer.value
-            } else if trailer.key.caseInsensitiveCompare(actionTrailer) == .orderedSame, let path = key {
+            } else if sameKey(trailer.key, actionTrailer), let path = key {
                 actions[path] = Action(rawValue: trailer.value)
                 key = nil
             }
@@ -45,23 +45,55 @@ enum CommitMessage {
 
     /// The user's message from a full commit message: without Folio's subject and trailers. Commits made
     /// elsewhere (a `git push`) keep their whole message minus trailers.
+    ///
+    /// Ingest calls this for every commit it reads, so it works on slices of the message rather than
+    /// copies, and trims with the scalar tests below instead of Foundation's character sets.
     static func userMessage(of message: String, trailers: [(key: String, value: String)]) -> String {
-        var lines = message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let trailerKeys = Set(trailers.map { $0.key.lowercased() })
+        var lines = message.split(separator: "\n", omittingEmptySubsequences: false)
         // Trailers sit in the last paragraph; drop that paragraph when every line in it is a trailer.
-        while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
-        if !trailerKeys.isEmpty, let start = lines.lastIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) ?? (lines.isEmpty ? nil : -1) {
+        while let last = lines.last, isBlank(last) { lines.removeLast() }
+        if !trailers.isEmpty, let start = lines.lastIndex(where: isBlank) ?? (lines.isEmpty ? nil : -1) {
             let paragraph = lines[(start + 1)...]
             let allTrailers = paragraph.allSatisfy { line in
                 guard let colon = line.firstIndex(of: ":") else { return false }
-                return trailerKeys.contains(line[..<colon].trimmingCharacters(in: .whitespaces).lowercased())
+                let name = trimmed(line[..<colon], newlines: false)
+                return trailers.contains { sameKey($0.key, name) }
             }
             if allTrailers { lines.removeSubrange(max(start, 0)...) }
         }
-        let isFolio = trailers.contains { $0.key.caseInsensitiveCompare(keyTrailer) == .orderedSame }
+        let isFolio = trailers.contains { sameKey($0.key, keyTrailer) }
         if isFolio, !lines.isEmpty {
             lines.removeFirst()
         }
-        return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(trimmed(lines.joined(separator: "\n")[...], newlines: true))
+    }
+
+    /// Trailer keys compare as git compares them: ignoring ASCII case.
+    private static func sameKey<A: StringProtocol, B: StringProtocol>(_ a: A, _ b: B) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        return zip(a.utf8, b.utf8).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(x | 0x20))
+        }
+    }
+
+    /// Foundation's `.whitespaces`: tab and the space separators.
+    private static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == " " || scalar == "\t" || (scalar.value > 0x7f && scalar.properties.generalCategory == .spaceSeparator)
+    }
+
+    /// Foundation's `.newlines`.
+    private static func isNewline(_ scalar: Unicode.Scalar) -> Bool {
+        (0x0a...0x0d).contains(scalar.value) || scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029
+    }
+
+    private static func isBlank(_ line: Substring) -> Bool {
+        line.unicodeScalars.allSatisfy(isSpace)
+    }
+
+    private static func trimmed(_ text: Substring, newlines: Bool) -> Substring {
+        let scalars = text.unicodeScalars
+        let keep = { (scalar: Unicode.Scalar) in !(isSpace(scalar) || (newlines && isNewline(scalar))) }
+        guard let first = scalars.firstIndex(where: keep), let last = scalars.lastIndex(where: keep) else { return text[text.endIndex...] }
+        return Substring(scalars[first...last])
     }
 }
