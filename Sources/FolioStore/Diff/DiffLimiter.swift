@@ -1,3 +1,4 @@
+import FolioSupport
 import Synchronization
 
 /// Bounds how many large diffs run at once. A diff of large documents keeps a core (and the thread that
@@ -31,7 +32,11 @@ final class DiffLimiter: Sendable {
             return true
         }
         guard admitted else { throw StoreError(.unavailable, "too many large diffs at once; try again") }
-        defer { running.withLock { $0 -= 1 } }
+        defer {
+            running.withLock { $0 -= 1 }
+            // The diff's working memory is freed with it; give it back to the system, not just to malloc.
+            HeapTrim.shared.afterLargeWork()
+        }
         return try body()
     }
 }
