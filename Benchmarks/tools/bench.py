@@ -46,6 +46,9 @@ class Context:
         self.quick = args.quick
         self.bin = os.path.abspath(args.bin)
         self.folio = os.path.join(self.bin, "folio")
+        # An earlier release build of folio, measured beside this one where a section says so.
+        self.baseline = os.path.join(os.path.abspath(args.baseline_bin), "folio") if args.baseline_bin else None
+        self.baseline_commit = args.baseline_commit
         self.bench = os.path.join(self.bin, "folio-bench")
         self.work = os.path.abspath(args.work or f"/tmp/folio-bench-{time.strftime('%Y%m%d-%H%M%S')}")
         os.makedirs(os.path.join(self.work, "logs"), exist_ok=True)
@@ -92,7 +95,7 @@ def store_env(data):
 class Server:
     """`folio serve` on a free loopback port over the store in `data`."""
 
-    def __init__(self, ctx, data, label, extra_env=None):
+    def __init__(self, ctx, data, label, extra_env=None, binary=None):
         self.ctx, self.data, self.label = ctx, data, label
         env = dict(os.environ)
         env.update(store_env(data))
@@ -100,9 +103,10 @@ class Server:
         env.update(extra_env or {})
         self.log_path = os.path.join(ctx.work, "logs", f"serve-{label}.log")
         self.log = open(self.log_path, "w")
-        command = [ctx.folio, "serve", "--port", "0"]
+        command = [binary or ctx.folio, "serve", "--port", "0"]
         shown = " ".join(f"{k}={v}" for k, v in (extra_env or {}).items() if not k.startswith("AWS_SECRET"))
-        ctx.note(label.split("-")[0], (shown + " " if shown else "") + "$BIN/folio serve --port 0  # FOLIO_REPO_PATH etc. under a fresh $WORK folder")
+        where = "$BASELINE_BIN" if binary and binary != ctx.folio else "$BIN"
+        ctx.note(label.split("-")[0], (shown + " " if shown else "") + f"{where}/folio serve --port 0  # FOLIO_REPO_PATH etc. under a fresh $WORK folder")
         self.started = time.monotonic()
         self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self.log, env=env, cwd=data, text=True)
         live_servers.append(self)
@@ -289,10 +293,10 @@ def section_http(ctx):
                 ctx.record(section="http-post", **result)
 
 
-def post_run(ctx, section, label, conns, env, settle=None):
+def post_run(ctx, section, label, conns, env, settle=None, binary=None):
     """One wrk POST run on a fresh store; checks the commits on the branch against the 2xx answers."""
     data = ctx.fresh_dir(label)
-    server = Server(ctx, data, label, env)
+    server = Server(ctx, data, label, env, binary)
     before = commits(data)
     nonce = f"{label}-{int(time.time() * 1000)}"
     result = wrk(ctx, section, server.base + "/api/projects/bench/prd/", "post.lua", conns, ctx.seconds,
@@ -316,6 +320,60 @@ def post_run(ctx, section, label, conns, env, settle=None):
     else:
         result["data"] = data
     return result
+
+
+def section_pipeline(ctx):
+    """POST at 64 clients: naive mode, group commit of the baseline build, group commit of this build —
+    alternating within each round, so the three share the machine's state of the moment."""
+    out = ctx.data.setdefault("pipeline", {"rows": [], "baseline_commit": ctx.baseline_commit})
+    modes = [("naive", {"FOLIO_MAX_BATCH": "1", "FOLIO_PACKED_WRITES": "0"}, ctx.folio)]
+    if ctx.baseline:
+        modes.append(("group, baseline", {}, ctx.baseline))
+    modes.append(("group", {}, ctx.folio))
+    for run in range(ctx.runs):
+        for mode, env, binary in modes:
+            label = "pipeline-" + mode.replace(", ", "-")
+            result = post_run(ctx, "pipeline", label, 64, env, binary=binary)
+            result.update(run=run, mode=mode)
+            out["rows"].append(result)
+            ctx.record(section="pipeline", **result)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Catalog rebuild: `folio reindex` beside `git log --name-status` over the same commits.
+
+def section_reindex(ctx):
+    out = ctx.data.setdefault("reindex", {"rows": [], "baseline_commit": ctx.baseline_commit})
+    for commits in ((2_000, 10_000) if ctx.quick else (10_000, 100_000)):
+        data = ctx.fresh_dir(f"reindex-{commits}")
+        started = time.monotonic()
+        run_bench(ctx, "reindex", ["fill", "--dir", data, "--files", str(commits), "--writers", "64", "--mirror", "none"])
+        fill_s = time.monotonic() - started
+        repo = os.path.join(data, "folio.git")
+        env = dict(store_env(data), FILE_STORAGE_TYPE="none", FOLIO_LOG_LEVEL="warning")
+        for layout in ("as filled", "after folio gc"):
+            if layout == "after folio gc":
+                command = [ctx.folio, "gc"]
+                ctx.note("reindex", "$BIN/folio gc")
+                subprocess.run(command, check=True, capture_output=True, env=dict(os.environ, **env), timeout=3600)
+            packs = len(glob.glob(os.path.join(repo, "objects", "pack", "*.pack")))
+            commands = {"folio reindex": f"{ctx.folio} reindex"}
+            if ctx.baseline:
+                commands["folio reindex (baseline)"] = f"{ctx.baseline} reindex"
+            commands["git log --name-status"] = f"git -C {repo} log --name-status --format=%H main"
+            timed = hyperfine(ctx, "reindex", commands, ctx.runs, warmup=1, env=env, shell=False)
+            row = {"commits": commits_count(repo), "layout": layout, "packs": packs, "fill_s": fill_s,
+                   "times": {name: value["median_s"] for name, value in timed.items()}}
+            out["rows"].append(row)
+            ctx.record(section="reindex", **row)
+            log(f"reindex {row['commits']} commits, {layout} ({packs} packs): " +
+                ", ".join(f"{name} {seconds:.2f} s" for name, seconds in row["times"].items()))
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def commits_count(repo):
+    counted = subprocess.run(["git", "-C", repo, "rev-list", "--count", "main"], capture_output=True, text=True, check=True)
+    return int(counted.stdout.strip())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -610,7 +668,9 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--work", help="work folder (default: a new /tmp/folio-bench-TIMESTAMP)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
-    parser.add_argument("--only", help="comma-separated sections: http,core,s3,history,sizes")
+    parser.add_argument("--only", help="comma-separated sections: http,core,s3,history,sizes,reindex,pipeline")
+    parser.add_argument("--baseline-bin", help="folder of an earlier release folio, measured beside this one (reindex, pipeline)")
+    parser.add_argument("--baseline-commit", help="what the baseline build is (shown in the report)")
     parser.add_argument("--report-only", metavar="STATE", help="rewrite --out from a kept run's state.json, running nothing")
     args = parser.parse_args()
     if args.report_only:
@@ -627,7 +687,8 @@ def main():
         parser.error("--bin is required")
     ctx = Context(args)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sections = {"http": section_http, "core": section_core, "s3": section_s3, "history": section_history, "sizes": section_sizes}
+    sections = {"http": section_http, "core": section_core, "s3": section_s3, "history": section_history, "sizes": section_sizes,
+                "reindex": section_reindex, "pipeline": section_pipeline}
     chosen = args.only.split(",") if args.only else list(sections)
     started_at = time.strftime("%Y-%m-%d %H:%M %Z")
     started = time.monotonic()

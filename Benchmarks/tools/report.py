@@ -124,6 +124,8 @@ def write_report(ctx, path, started_at, total_s, failed=()):
     w("Benchmarks/run-all.sh --quick    # smoke run, a few minutes; writes ${TMPDIR:-/tmp}/BENCHMARKS.quick.md")
     w("Benchmarks/run-all.sh --keep     # keep the work folder: results.jsonl, state.json, wrk/hyperfine output, server logs")
     w("python3 Benchmarks/tools/bench.py --report-only WORK/state.json --out BENCHMARKS.md   # re-render a kept run")
+    w("Benchmarks/run-all.sh --only reindex,pipeline --baseline-bin OLD/release --baseline-commit 'abc1234 …' --out FILE")
+    w("                                 # some sections, with an earlier build measured beside this one")
     w("swift run -c release folio-bench [saves|latency|sizes|history-size] [--quick]         # in-process only")
     w("```")
     w("")
@@ -163,6 +165,14 @@ def write_report(ctx, path, started_at, total_s, failed=()):
         hwm = hist["memory_final"]["VmHWM"]
         headline.append((f"`folio serve` RSS < 200 MiB at {ctx.history_files:,} files (VmHWM after history and GETs across the files)",
                          f"{hwm / 1024:.0f} MiB (VmRSS {hist['memory_final']['VmRSS'] / 1024:.0f} MiB)", status_of(hwm / 1024, 200, higher_is_better=False)))
+    for row in ctx.data.get("reindex", {}).get("rows", []):
+        if row["commits"] >= 100_000 - 1:
+            folio_s, git_s = row["times"]["folio reindex"], row["times"]["git log --name-status"]
+            rate = row["commits"] / folio_s
+            headline.append((f"`folio reindex` ≥ 10,000 commits/s at {row['commits']:,} commits ({row['layout']}, {row['packs']} packs)",
+                             f"{rate:,.0f} commits/s ({folio_s:.1f} s)", status_of(rate, 10_000)))
+            headline.append((f"`folio reindex` within 3× of `git log --name-status` ({row['layout']})",
+                             f"{folio_s / git_s:.1f}× ({folio_s:.1f} s vs {git_s:.1f} s)", status_of(folio_s / git_s, 3, higher_is_better=False)))
     w("## Targets")
     w("")
     w("| target | measured | |")
@@ -221,6 +231,10 @@ def write_report(ctx, path, started_at, total_s, failed=()):
     if "sizes" in ctx.data:
         section_sizes_report(ctx, w)
     section_memory_report(ctx, w)
+    if ctx.data.get("reindex"):
+        section_reindex_report(ctx, w)
+    if ctx.data.get("pipeline"):
+        section_pipeline_report(ctx, w)
     w("## Timings of this run")
     w("")
     for name, (seconds, before, after) in ctx.timings.items():
@@ -508,3 +522,53 @@ def section_memory_report(ctx, w):
         w(f"| after the size runs (5 MB loads and diffs) | {fmt_mib(sizes['memory']['VmHWM'])} | {fmt_mib(sizes['memory']['VmRSS'])} |")
     w("")
     commands_block(ctx, w, "memory")
+
+
+def section_reindex_report(ctx, w):
+    r = ctx.data["reindex"]
+    w("## 7. Catalog rebuild (`folio reindex`) beside `git log --name-status`")
+    w("")
+    w("A store filled through Folio's own save path (`folio-bench fill`, 64 writers, one new file per commit, no "
+      "mirror), then `folio reindex` (drops everything derived from git and reads every commit again: its changed "
+      "files, their sizes, each file's last metadata) timed by hyperfine beside `git log --name-status` over the "
+      "same commits; once with the packs the fill left, once after `folio gc` merged them into one."
+      + (f" The baseline is an earlier build ({r['baseline_commit']})." if r.get("baseline_commit") else ""))
+    w("")
+    names = []
+    for row in r["rows"]:
+        for name in row["times"]:
+            if name not in names:
+                names.append(name)
+    w("| commits | packs | " + " | ".join(names) + " | folio commits/s | folio ÷ git |")
+    w("|---:|---|" + "---:|" * (len(names) + 2))
+    for row in r["rows"]:
+        t = row["times"]
+        cells = " | ".join(f"{t[name]:.2f} s" if name in t else "" for name in names)
+        w(f"| {row['commits']:,} | {row['packs']} ({row['layout']}) | {cells} | {row['commits'] / t['folio reindex']:,.0f} | "
+          f"{t['folio reindex'] / t['git log --name-status']:.1f}× |")
+    w("")
+    commands_block(ctx, w, "reindex")
+
+
+def section_pipeline_report(ctx, w):
+    p = ctx.data["pipeline"]
+    w("## 8. POST at 64 clients: naive, before and after pipelining")
+    w("")
+    w("wrk POST as in section 1, each run on a fresh store, the modes alternating within each round. "
+      "\"group, baseline\" is group commit in an earlier build"
+      + (f" ({p['baseline_commit']})" if p.get("baseline_commit") else "")
+      + ", where the writer records each batch in the catalog before it starts the next; \"group\" is this build, "
+      "whose catalog stage records batch N while the writer builds and writes batch N+1.")
+    w("")
+    w("| mode | saves/s (median) | runs | p50 | p99 | ÷ naive |")
+    w("|---|---:|---|---:|---:|---:|")
+    by_mode = grouped(p["rows"], "mode")
+    naive = median([row["ok_rps"] for row in by_mode.get(("naive",), [])]) if ("naive",) in by_mode else None
+    for (mode,), rows in by_mode.items():
+        rps = median([row["ok_rps"] for row in rows])
+        each = ", ".join(f"{row['ok_rps']:,.0f}" for row in rows)
+        ratio = f"{rps / naive:.1f}×" if naive else ""
+        w(f"| {mode} | {rps:,.0f} | {each} | {fmt_ms(median([row['p50_ms'] for row in rows]))} | "
+          f"{fmt_ms(median([row['p99_ms'] for row in rows]))} | {ratio} |")
+    w("")
+    commands_block(ctx, w, "pipeline")
