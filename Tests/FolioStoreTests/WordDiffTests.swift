@@ -1,4 +1,6 @@
 @testable import FolioStore
+import FolioSupport
+import FolioTestSupport
 import Foundation
 import Testing
 
@@ -271,6 +273,20 @@ import Testing
         // A failing diff gives its slot back.
         #expect(throws: StoreError.self) { try limiter.run(inputBytes: 5000) { throw StoreError(.internal, "boom") } }
         #expect(limiter.largeDiffsRunning == 0)
+    }
+
+    @Test func aLargeDiffIsFollowedByOneHeapTrimPerBurst() async throws {
+        let trim = HeapTrim(delay: .milliseconds(50))
+        let limiter = DiffLimiter(maxLargeDiffs: 2, largeInputBytes: 1000, heapTrim: trim)
+        #expect(try limiter.run(inputBytes: 1000) { 1 } == 1)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(trim.trimCount == 0, "small diffs leave the heap alone")
+        for _ in 0..<5 { _ = try limiter.run(inputBytes: 5000) { [UInt8](repeating: 1, count: 1 << 20).count } }
+        #expect(try await eventually { trim.trimCount == 1 }, "a burst of large diffs is followed by a trim")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(trim.trimCount == 1, "the burst's calls were coalesced into one trim")
+        _ = try limiter.run(inputBytes: 5000) { 0 }
+        #expect(try await eventually { trim.trimCount == 2 }, "a later burst gets its own")
     }
 
     @Test func storeDiffsLargeDocumentsWordByWord() async throws {

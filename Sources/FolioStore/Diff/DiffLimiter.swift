@@ -13,10 +13,12 @@ final class DiffLimiter: Sendable {
     /// How many large diffs may run at once.
     let maxLargeDiffs: Int
     private let running = Mutex(0)
+    private let heapTrim: HeapTrim
 
-    init(maxLargeDiffs: Int = 2, largeInputBytes: Int = 256 * 1024) {
+    init(maxLargeDiffs: Int = 2, largeInputBytes: Int = 256 * 1024, heapTrim: HeapTrim = .shared) {
         self.maxLargeDiffs = maxLargeDiffs
         self.largeInputBytes = largeInputBytes
+        self.heapTrim = heapTrim
     }
 
     /// How many large diffs are running now.
@@ -35,7 +37,7 @@ final class DiffLimiter: Sendable {
         defer {
             running.withLock { $0 -= 1 }
             // The diff's working memory is freed with it; give it back to the system, not just to malloc.
-            HeapTrim.shared.afterLargeWork()
+            heapTrim.afterLargeWork()
         }
         return try body()
     }
