@@ -80,14 +80,22 @@ extension Repository {
     /// files and are skipped; a path that changed between file and folder is a delete and an add.
     public func changes(from oldTree: ObjectID?, to newTree: ObjectID) throws -> [PathChange] {
         var result: [PathChange] = []
-        try diffTrees(oldTree, newTree, prefix: "", into: &result)
+        var newTrees: [ObjectID: [UInt8]] = [:]
+        try diffTrees(oldTree, newTree, prefix: "", into: &result, newTrees: &newTrees)
+        lastNewTrees = newTrees
         return result
     }
 
-    private func diffTrees(_ old: ObjectID?, _ new: ObjectID?, prefix: String, into result: inout [PathChange]) throws {
+    private func diffTrees(
+        _ old: ObjectID?, _ new: ObjectID?, prefix: String, into result: inout [PathChange], newTrees: inout [ObjectID: [UInt8]]
+    ) throws {
         if old == new { return }
-        let oldTree = try old.map(readTree) ?? []
-        let newTree = try new.map(readTree) ?? []
+        let oldTree: [UInt8] = try old.map { try lastNewTrees[$0] ?? readTree($0) } ?? []
+        let newTree: [UInt8] = try new.map { id in
+            let tree = try lastNewTrees[id] ?? readTree(id)
+            newTrees[id] = tree
+            return tree
+        } ?? []
         // A merge of the two sorted entry lists, parsed as it goes. Entries that are the same byte for byte
         // (nearly all of them when a commit changed one file) are skipped with one comparison each, and
         // ids become `ObjectID`s only for what differs.
@@ -97,10 +105,10 @@ extension Repository {
             case (nil, nil):
                 return
             case (let x?, nil):
-                try report((oldTree, x), nil, prefix: prefix, into: &result)
+                try report((oldTree, x), nil, prefix: prefix, into: &result, newTrees: &newTrees)
                 a.advance()
             case (nil, let y?):
-                try report(nil, (newTree, y), prefix: prefix, into: &result)
+                try report(nil, (newTree, y), prefix: prefix, into: &result, newTrees: &newTrees)
                 b.advance()
             case (let x?, let y?):
                 if TreeEntries.sameBytes(oldTree, x.whole, newTree, y.whole) {
@@ -110,14 +118,14 @@ extension Repository {
                 }
                 let order = TreeEntries.compare(oldTree[x.name], x.kind == .tree, newTree[y.name], y.kind == .tree)
                 if order == 0 {
-                    try report((oldTree, x), (newTree, y), prefix: prefix, into: &result)
+                    try report((oldTree, x), (newTree, y), prefix: prefix, into: &result, newTrees: &newTrees)
                     a.advance()
                     b.advance()
                 } else if order < 0 {
-                    try report((oldTree, x), nil, prefix: prefix, into: &result)
+                    try report((oldTree, x), nil, prefix: prefix, into: &result, newTrees: &newTrees)
                     a.advance()
                 } else {
-                    try report(nil, (newTree, y), prefix: prefix, into: &result)
+                    try report(nil, (newTree, y), prefix: prefix, into: &result, newTrees: &newTrees)
                     b.advance()
                 }
             }
@@ -127,7 +135,7 @@ extension Repository {
     /// One differing entry (the same name on both sides, or on one side only).
     private func report(
         _ old: (tree: [UInt8], entry: TreeEntries.EntryRanges)?, _ new: (tree: [UInt8], entry: TreeEntries.EntryRanges)?,
-        prefix: String, into result: inout [PathChange]
+        prefix: String, into result: inout [PathChange], newTrees: inout [ObjectID: [UInt8]]
     ) throws {
         let named = (old ?? new)!
         let name = String(decoding: named.tree[named.entry.name], as: UTF8.self)
@@ -142,7 +150,7 @@ extension Repository {
         }
         let oldFolder = id(old, .tree), newFolder = id(new, .tree)
         if oldFolder != nil || newFolder != nil {
-            try diffTrees(oldFolder, newFolder, prefix: path, into: &result)
+            try diffTrees(oldFolder, newFolder, prefix: path, into: &result, newTrees: &newTrees)
         }
     }
 

@@ -13,6 +13,11 @@ public final class Repository: @unchecked Sendable {
     var odb: OpaquePointer
     /// The open batch, if any (see `Repository+Batch.swift`).
     var batch: Batch?
+    /// The trees the last `changes(from:to:)` read on its new side, by id. Walking a history, the next
+    /// call's old side is exactly these (a commit's parent tree is the previous commit's tree), and
+    /// libgit2 caches only trees under 4 KiB, so a folder of hundreds of files would otherwise be
+    /// inflated again. Holds one commit's trees at most.
+    var lastNewTrees: [ObjectID: [UInt8]] = [:]
     /// The repository's folder.
     public let path: String
 
