@@ -28,7 +28,19 @@ extension DocumentStore {
             throw StoreError(.notFound, "\(key.path) was deleted at \(revisions[start].commit.short); blame an older revision", field: "at")
         }
 
-        let targetLines = try LineDiff.lines(content(of: revisions[start], key: key))
+        // One borrowed handle for the whole walk: thousands of small reads should not each take one from the pool.
+        return try readers.withRepository { repository in
+            try walk(revisions, from: start, key: key) { revision in
+                guard let blob = revision.blob else { return "" }
+                if let cached = envelopes.value(forKey: blob) { return cached.content }
+                return try Envelope.decode(repository.readBlob(blob), key: key.path).content
+            }
+        }
+    }
+
+    /// Attributes each line of `revisions[start]`'s version (see `blame`); `content` reads a version's text.
+    private func walk(_ revisions: [Revision], from start: Int, key: FileKey, content: (Revision) throws -> String) throws -> Blame {
+        let targetLines = try LineDiff.lines(content(revisions[start]))
         var current = targetLines
         let target = current.count
         var owners = [Revision?](repeating: nil, count: target)
@@ -51,7 +63,7 @@ extension DocumentStore {
                 index += 1
                 continue
             }
-            let previous = older.blob == nil ? [] : try LineDiff.lines(content(of: older, key: key))
+            let previous = older.blob == nil ? [] : try LineDiff.lines(content(older))
             versionsRead += 1
             let origins = diff.origins(old: previous, new: current)
             var olderPositions = [Int?](repeating: nil, count: previous.count)
@@ -74,15 +86,5 @@ extension DocumentStore {
                 BlameLine(line: offset + 1, text: String(text), revision: owners[offset] ?? revisions[start])
             },
             versionsRead: versionsRead)
-    }
-
-    /// The content text of a revision that has a version (not a delete), through the envelope cache.
-    private func content(of revision: Revision, key: FileKey) throws -> String {
-        guard let blob = revision.blob else { return "" }
-        if let cached = envelopes.value(forKey: blob) { return cached.content }
-        let data = try readers.withRepository { try $0.readBlob(blob) }
-        let envelope = try Envelope.decode(data, key: key.path)
-        envelopes.store(envelope, forKey: blob, cost: data.count)
-        return envelope.content
     }
 }
