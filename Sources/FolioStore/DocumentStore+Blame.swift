@@ -40,14 +40,14 @@ extension DocumentStore {
 
     /// Attributes each line of `revisions[start]`'s version (see `blame`); `content` reads a version's text.
     private func walk(_ revisions: [Revision], from start: Int, key: FileKey, content: (Revision) throws -> String) throws -> Blame {
-        let targetLines = try LineDiff.lines(content(revisions[start]))
+        let targetLines = try LineText(content(revisions[start]))
         var current = targetLines
         let target = current.count
         var owners = [Revision?](repeating: nil, count: target)
         // For each line of the version being looked at, the target line it became (nil once attributed).
         var positions: [Int?] = Array(0..<target)
         var remaining = target
-        var diff = LineDiff()
+        let diff = LineDiff()
         var versionsRead = 1
         var index = start
         while remaining > 0 {
@@ -63,7 +63,7 @@ extension DocumentStore {
                 index += 1
                 continue
             }
-            let previous = older.blob == nil ? [] : try LineDiff.lines(content(older))
+            let previous = older.blob == nil ? LineText("") : try LineText(content(older))
             versionsRead += 1
             let origins = diff.origins(old: previous, new: current)
             var olderPositions = [Int?](repeating: nil, count: previous.count)
@@ -82,8 +82,8 @@ extension DocumentStore {
         }
         return Blame(
             fileKey: key.path, commit: revisions[start].commit,
-            lines: targetLines.enumerated().map { offset, text in
-                BlameLine(line: offset + 1, text: String(text), revision: owners[offset] ?? revisions[start])
+            lines: (0..<targetLines.count).map { offset in
+                BlameLine(line: offset + 1, text: targetLines.line(offset), revision: owners[offset] ?? revisions[start])
             },
             versionsRead: versionsRead)
     }

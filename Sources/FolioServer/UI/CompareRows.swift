@@ -105,7 +105,7 @@ struct CompareRows {
         for entry in window {
             switch entry {
             case let .same(old, new):
-                let parts = [Part(text: String(comparison.newLines[new]), mark: false)]
+                let parts = [Part(text: comparison.newLines.line(new), mark: false)]
                 if wantInline {
                     inline.append(InlineRow(fold: nil, oldNo: "\(old + 1)", newNo: "\(new + 1)", kind: "same", sign: " ", parts: parts))
                 } else {
@@ -119,7 +119,7 @@ struct CompareRows {
                     split.append(SplitRow(fold: fold, left: nil, right: nil))
                 }
             case let .change(old, new, show):
-                let oldText = old.map { String(comparison.oldLines[$0]) }, newText = new.map { String(comparison.newLines[$0]) }
+                let oldText = old.map { comparison.oldLines.line($0) }, newText = new.map { comparison.newLines.line($0) }
                 let (oldParts, newParts) = CompareRows.words(oldText, newText)
                 if show == .old, let old {
                     inline.append(InlineRow(fold: nil, oldNo: "\(old + 1)", newNo: "", kind: "del", sign: "−", parts: oldParts))

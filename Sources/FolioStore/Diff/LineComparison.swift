@@ -10,18 +10,17 @@ public struct LineComparison: Sendable {
         case changed(old: Range<Int>, new: Range<Int>)
     }
 
-    /// The old text's lines, without line breaks.
-    public var oldLines: [Substring]
+    /// The old text's lines.
+    public var oldLines: LineText
     /// The new text's lines.
-    public var newLines: [Substring]
+    public var newLines: LineText
     /// The blocks, in order; together they cover every line of both texts.
     public var blocks: [Block]
 
     /// Compares `old` with `new`.
     public static func between(_ old: String, _ new: String) -> LineComparison {
-        let oldLines = LineDiff.lines(old), newLines = LineDiff.lines(new)
-        var diff = LineDiff()
-        let origins = diff.origins(old: oldLines, new: newLines)
+        let oldLines = LineText(old), newLines = LineText(new)
+        let origins = LineDiff().origins(old: oldLines, new: newLines)
         var blocks: [Block] = []
         var oldIndex = 0, newIndex = 0
         while newIndex < newLines.count || oldIndex < oldLines.count {
