@@ -30,20 +30,18 @@ extension UIController {
             deleted = true
         }
         let current = newest?.commit
-        let toDefault = at ?? current ?? shown.first(where: { $0.action != .delete })?.commit
+        // The "to" radio defaults to the version shown (a delete has no version to compare).
+        let toDefault = at ?? shown.first(where: { $0.action != .delete })?.commit
         var rows: [FilePage.Revision] = []
         for (index, revision) in shown.enumerated() {
             let older = index + 1 < revisions.count ? revisions[index + 1] : nil
             rows.append(FilePage.Revision(
                 revision, key: key, older: older, isCurrent: revision.commit == current && !deleted, canRestore: visitor.canRestore,
-                checkedTo: revision.commit == toDefault, checkedFrom: older != nil && revision.commit == toDefault))
+                checkedTo: revision.commit == toDefault, checkedFrom: false))
         }
         // The "from" radio defaults to the revision just older than the "to" one.
         if let toIndex = rows.firstIndex(where: { $0.checkedTo }), toIndex + 1 < rows.count {
-            rows[toIndex].checkedFrom = false
             rows[toIndex + 1].checkedFrom = true
-        } else if let toIndex = rows.firstIndex(where: { $0.checkedTo }) {
-            rows[toIndex].checkedFrom = false
         }
 
         var html = ""
