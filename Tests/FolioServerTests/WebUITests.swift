@@ -148,6 +148,31 @@ import Testing
         }
     }
 
+    @Test func longHistoriesAndLargeDiffsArePaged() async throws {
+        let fixture = try ServerFixture()
+        let key = try FileKey(projectID: "p1", fileType: .prd, name: "main_prd")
+        for index in 1...55 { _ = try await fixture.store.save(key, content: "version \(index)\n", updatedBy: "user\(index)") }
+        let wide = try FileKey(projectID: "p1", fileType: .prd, name: "wide")
+        let from = try await fixture.store.save(wide, content: (1...2000).map { "row \($0) alpha\n" }.joined(), updatedBy: "alice").commit
+        let to = try await fixture.store.save(wide, content: (1...2000).map { "row \($0) beta\n" }.joined(), updatedBy: "bob").commit
+        try await fixture.withServer { client in
+            let first = try await client.send(.get, "/ui/projects/p1/prd/main_prd")
+            #expect(first.text.components(separatedBy: "<td class=\"author\">").count - 1 == 50)
+            #expect(first.text.contains("user55") && !first.text.contains(">user5<"))
+            let older = try #require(first.text.range(of: "href=\"/ui/projects/p1/prd/main_prd?cursor=").map { first.text[$0.upperBound...].prefix { $0 != "#" } })
+            let second = try await client.send(.get, "/ui/projects/p1/prd/main_prd?cursor=\(older)")
+            #expect(second.text.components(separatedBy: "<td class=\"author\">").count - 1 == 5)
+            #expect(second.text.contains(">user5<") && second.text.contains(">user1<"))
+
+            let path = "/ui/projects/p1/prd/wide/compare?from=\(from.hex)&to=\(to.hex)"
+            let page = try await client.send(.get, path)
+            #expect(page.status == .ok && page.text.contains("rows 1–1500 of 2000"))
+            #expect(page.text.contains("row 1500 <mark>alpha</mark>") && !page.text.contains("row 1501 <mark>alpha</mark>"))
+            let rest = try await client.send(.get, path + "&skip=1500")
+            #expect(rest.text.contains("row 2000 <mark>alpha</mark>") && rest.text.contains("rows 1501–2000 of 2000"))
+        }
+    }
+
     /// The `folio_session` value a reply sets.
     static func sessionCookie(_ response: TestResponse) -> String? {
         for header in response.headers[values: .setCookie] where header.hasPrefix("folio_session=") {
