@@ -123,6 +123,12 @@ def expect(condition, message):
         raise AssertionError(message)
 
 
+def wait_for(driver, element_id, seconds=15):
+    """Waits until the page has the element (after a click that navigates) and returns it."""
+    WebDriverWait(driver, seconds).until(lambda d: d.find_elements(By.ID, element_id))
+    return driver.find_element(By.ID, element_id)
+
+
 def texts(driver, selector):
     return [element.text for element in driver.find_elements(By.CSS_SELECTOR, selector)]
 
@@ -183,6 +189,7 @@ def main():
             run.load(base + "/ui/")
             expect("demo" in texts(driver, "#projects a"), "the front page lists the project")
             driver.find_element(By.LINK_TEXT, "demo").click()
+            wait_for(driver, "files")
             expect(not run.console_errors(), "console errors on the project page")
             rows = texts(driver, "#files tbody tr")
             expect(any("roadmap" in row and "carol" in row for row in rows), f"files list name and last author: {rows}")
@@ -205,6 +212,7 @@ def main():
         def compare_page():
             run.load(file_url)
             driver.find_element(By.CSS_SELECTOR, f"tr[data-commit='{v3}'] a.compare-link").click()
+            wait_for(driver, "diff")
             expect(not run.console_errors(), "console errors on the compare page")
             marks = texts(driver, "#diff mark")
             expect("slow" in marks and "quick" in marks, f"the changed words are highlighted: {marks}")
@@ -214,18 +222,21 @@ def main():
             before = len(driver.find_elements(By.CSS_SELECTOR, "#diff .row"))
             print(f"browser: screenshot {run.shot('compare.png')}", flush=True)
             folds[0].click()
+            WebDriverWait(driver, 15).until(lambda d: "unfold=" in d.current_url)
             after = len(driver.find_elements(By.CSS_SELECTOR, "#diff .row"))
             expect(after > before, f"unfolding shows more lines ({before} -> {after})")
             driver.find_element(By.ID, "view-inline").click()
+            WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#diff.inline"))
             expect(driver.find_elements(By.CSS_SELECTOR, "#diff.inline .text.del mark"), "the inline view marks removed words")
             print(f"browser: screenshot {run.shot('compare-inline.png')}", flush=True)
             driver.back()
-            expect(driver.find_elements(By.CSS_SELECTOR, "#diff.split"), "the back button returns to the side-by-side view")
+            WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#diff.split"))
             # Any two revisions, picked in the history.
             run.load(file_url)
             driver.find_element(By.CSS_SELECTOR, f"input[name=from][value='{v1}']").click()
             driver.find_element(By.CSS_SELECTOR, f"input[name=to][value='{v3}']").click()
             driver.find_element(By.ID, "compare-selected").click()
+            wait_for(driver, "diff")
             marks = texts(driver, "#diff mark")
             added = texts(driver, "#diff .text.ins")
             expect("quick" in marks and "Bob adds a risk section." in added, f"v1 against v3 shows both changes: {marks}, {added}")
@@ -256,11 +267,12 @@ def main():
         def restore_end_to_end():
             run.load(file_url)
             driver.find_element(By.CSS_SELECTOR, f"tr[data-commit='{v1}'] a.restore-link").click()
+            wait_for(driver, "restore-form")
             expect("Restore revision" in driver.find_element(By.TAG_NAME, "h1").text, "a confirmation step comes first")
             driver.find_element(By.NAME, "updated_by").send_keys("Erin Restorer")
             driver.find_element(By.ID, "confirm-restore").click()
+            wait_for(driver, "restored")
             expect(not run.console_errors(), "console errors after the restore")
-            expect(driver.find_elements(By.ID, "restored"), "the file page says it was restored")
             first = driver.find_element(By.CSS_SELECTOR, "#revisions tbody tr")
             expect("Erin Restorer" in first.text and "restore" in first.text, f"the new commit is on top: {first.text}")
             current = open_server.api("GET", "/api/projects/demo/prd/?name=roadmap")
@@ -268,10 +280,12 @@ def main():
             # The deleted file, from the project page.
             run.load(base + "/ui/projects/demo")
             driver.find_element(By.CSS_SELECTOR, "#deleted a").click()
-            expect(driver.find_elements(By.ID, "deleted-banner"), "the deleted file's page says so")
+            wait_for(driver, "deleted-banner")
             driver.find_element(By.CSS_SELECTOR, f"tr[data-commit='{doomed}'] a.restore-link").click()
+            wait_for(driver, "restore-form")
             driver.find_element(By.NAME, "updated_by").send_keys("Erin Restorer")
             driver.find_element(By.ID, "confirm-restore").click()
+            wait_for(driver, "restored")
             expect("This file will be deleted." in driver.find_element(By.ID, "content").text, "the deleted file is back")
         run.check("restore works end to end, also for a deleted file", restore_end_to_end)
 
@@ -280,7 +294,7 @@ def main():
             driver.execute_script("document.querySelector('input[name=csrf]').remove()")
             driver.find_element(By.NAME, "updated_by").send_keys("Mallory")
             driver.find_element(By.ID, "confirm-restore").click()
-            expect("security token" in driver.find_element(By.ID, "error-message").text, "the error page explains")
+            expect("security token" in wait_for(driver, "error-message").text, "the error page explains")
             run.console_errors()  # the 403 itself is logged by the browser as a failed load
             # The same post from outside the page, with the session cookie but no token.
             cookie = driver.get_cookie("folio_session")
@@ -321,6 +335,7 @@ def main():
         def sign_in(token):
             driver.find_element(By.ID, "token").send_keys(token)
             driver.find_element(By.ID, "sign-in").click()
+            wait_for(driver, "signed-in-as")
 
         def read_only_cannot_restore():
             driver.delete_all_cookies()
@@ -346,6 +361,7 @@ def main():
             expect("version two" in current["content"], "nothing was restored")
             driver.get(spec_url)
             driver.find_element(By.ID, "sign-out").click()
+            wait_for(driver, "signin-form")
             expect("/ui/signin" in driver.current_url, "sign-out returns to the sign-in page")
             driver.get(spec_url)
             expect("/ui/signin" in driver.current_url, "after sign-out the pages need a sign-in again")
@@ -355,8 +371,10 @@ def main():
             run.load(spec_url)
             sign_in("alice-secret")
             driver.find_element(By.CSS_SELECTOR, f"tr[data-commit='{s1}'] a.restore-link").click()
+            wait_for(driver, "restore-form")
             expect(not driver.find_elements(By.NAME, "updated_by"), "a signed-in user is not asked for a name")
             driver.find_element(By.ID, "confirm-restore").click()
+            wait_for(driver, "restored")
             first = driver.find_element(By.CSS_SELECTOR, "#revisions tbody tr td.author").text
             expect(first == "pm_alice", f"the restorer is the token's name: {first}")
             expect(not run.console_errors(), "console errors")
