@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Dependencies point one way: C shims → FolioSupport → FolioGit / FolioS3 → FolioStore → FolioServer → folio.
+// Dependencies point one way: C shims → FolioSupport → FolioGit / FolioS3 → FolioStore → FolioServer → folio;
+// FolioMarkdown (over cmark-gfm) stands apart and only FolioServer's web UI uses it.
 // Every target imports only what it uses (MemberImportVisibility), and C modules, GRDB and FolioGit are
 // `internal import`s where they are implementation details, so this graph is a rule the compiler checks.
 let strict: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
@@ -21,12 +22,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // The web UI's templates: `{{name}}` escapes HTML, so user text is safe by default.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CCMarkGFM", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
         // syncfs(2), which glibc declares only under _GNU_SOURCE.
         .target(name: "CFolioSupport"),
         // What several modules need below the domain: hex, digests, durable file writes, object ids.
@@ -49,13 +54,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // GitHub-flavoured Markdown to HTML with raw HTML dropped, for the web UI; the C parser stays inside.
+        .target(name: "FolioMarkdown", dependencies: ["CCMarkGFM"], swiftSettings: strict),
         .target(
             name: "FolioServer",
             dependencies: [
+                "FolioMarkdown",
                 "FolioStore",
                 "FolioSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -94,6 +103,7 @@ let package = Package(
         .target(name: "FolioTestSupport", path: "Tests/FolioTestSupport"),
         .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioSupport", "FolioTestSupport"]),
         .testTarget(name: "FolioSupportTests", dependencies: ["FolioSupport"]),
+        .testTarget(name: "FolioMarkdownTests", dependencies: ["FolioMarkdown"]),
         .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3", "FolioSupport"], exclude: ["sigv4_vectors.py"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioSupport", "FolioTestSupport"]),
         .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioSupport", "FolioTestSupport"]),

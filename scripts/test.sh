@@ -28,6 +28,9 @@ python3 Tests/reliability/reliability.py --folio .build/debug/folio \
 # /openapi.json, without tokens and with a read-write and a read-only one; any mismatch or 5xx fails.
 Tests/contract/run.sh
 
+# The web UI in a real headless Chromium against live servers; prints where its screenshots are.
+Tests/browser/run.sh
+
 # Coverage-guided fuzzing of the JSON parser, file keys and envelopes from the kept corpus, for
 # FOLIO_FUZZ_SECONDS (default 60); a crash fails the run.
 scripts/fuzz.sh

@@ -23,8 +23,9 @@ public func buildApplication(
         logger: logger)
 }
 
-/// The routes: the document API under `/api` behind bearer authentication, presigned local files,
-/// health probes and the OpenAPI document outside it, and a JSON 404 for everything else.
+/// The routes: the document API under `/api` behind bearer authentication, the web UI under `/ui` behind
+/// its sign-in, presigned local files, health probes and the OpenAPI document outside both, and a JSON
+/// 404 for everything else.
 func buildRouter(store: DocumentStore, configuration: ServerConfiguration) -> Router<FolioRequestContext> {
     let router = Router(context: FolioRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Filled once every route is in: the error middleware answers 405 from it.
@@ -38,6 +39,19 @@ func buildRouter(store: DocumentStore, configuration: ServerConfiguration) -> Ro
         .add(middleware: BearerAuthMiddleware(tokens: configuration.tokens))
         .addRoutes(ProjectController(store: store).endpoints)
         .addRoutes(DocumentController(store: store, configuration: configuration).endpoints)
+    // The UI's templates ship with the server; without them it cannot start (a packaging error).
+    do {
+        let renderer = try UIRenderer()
+        let sessions = UISessions()
+        let middleware = UIMiddleware(
+            sessions: sessions, renderer: renderer, authRequired: configuration.requiresAuthentication,
+            secureCookies: configuration.publicURL?.lowercased().hasPrefix("https://") ?? false)
+        router.group("ui")
+            .add(middleware: middleware)
+            .addRoutes(UIController(store: store, renderer: renderer, sessions: sessions, tokens: configuration.tokens, middleware: middleware).endpoints)
+    } catch {
+        preconditionFailure("the web UI's templates could not be loaded: \(error)")
+    }
     routes.table.withLock { $0 = RouteTable(router.routes) }
     return router
 }

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import FolioSupport
 
-/// One document and its history: load, save, delete, history, a revision, diff, restore and a
+/// One document and its history: load, save, delete, history, a revision, diff, blame, restore and a
 /// presigned URL, under `/api/projects/{pid}/{type}/`.
 struct DocumentController {
     let store: DocumentStore
@@ -30,6 +30,7 @@ struct DocumentController {
             .get(":type/history", use: history)
             .get(":type/revisions/:commit", use: revision)
             .get(":type/diff", use: diff)
+            .get(":type/blame", use: blame)
             .post(":type/restore", use: restore)
             .get(":type/url", use: presignedURL)
     }
@@ -125,6 +126,12 @@ struct DocumentController {
         let diff = try store.diff(key, from: from, to: to, mode: mode)
         if format == "json" { return try JSONReply.response(DiffReply(diff)) }
         return JSONReply.bytes(Data(diff.text.utf8), contentType: "text/x-diff; charset=utf-8")
+    }
+
+    @Sendable func blame(request: Request, context: FolioRequestContext) async throws -> Response {
+        let key = try context.fileKey(request)
+        let at = try request.query("at").map { try store.commitID($0, field: "at") }
+        return try JSONReply.response(BlameReply(store.blame(key, at: at)))
     }
 
     @Sendable func restore(request: Request, context: FolioRequestContext) async throws -> Response {

@@ -5,9 +5,12 @@ struct FolioRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The token's holder, when authentication is on and the request presented a valid token.
     var caller: APIToken?
+    /// On `/ui` pages: the browser's session and who signed in with it.
+    var visitor: UIVisitor?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         caller = nil
+        visitor = nil
     }
 }

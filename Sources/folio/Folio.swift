@@ -14,7 +14,7 @@ struct Folio: AsyncParsableCommand {
             the flags below override them.
             """,
         subcommands: [
-            InitCommand.self, SaveCommand.self, GetCommand.self, ListCommand.self, LogCommand.self, DiffCommand.self,
+            InitCommand.self, SaveCommand.self, GetCommand.self, ListCommand.self, LogCommand.self, DiffCommand.self, BlameCommand.self,
             RestoreCommand.self, RemoveCommand.self, ReindexCommand.self, ImportLegacyCommand.self, ServeCommand.self,
             MirrorCommand.self, GCCommand.self,
         ])

@@ -75,6 +75,31 @@ struct LogCommand: AsyncParsableCommand {
     }
 }
 
+struct BlameCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "blame", abstract: "Each line of a file with the revision that last changed it.")
+    @OptionGroup var options: StoreOptions
+    @Argument(help: "The file key.") var key: String
+    @Option(help: "Blame this revision instead of the current version.") var at: String?
+
+    func run() async throws {
+        try await runReporting {
+            let fileKey = try FileKey(parsing: key)
+            let store = try options.openStore()
+            defer { store.close() }
+            let blame = try store.blame(fileKey, at: at.map { try store.commitID($0, field: "at") })
+            if options.json {
+                try printJSON(BlameReply(blame))
+            } else {
+                let width = blame.lines.map { $0.revision.author.count }.max() ?? 0
+                for line in blame.lines {
+                    let author = line.revision.author.padding(toLength: width, withPad: " ", startingAt: 0)
+                    print("\(line.revision.commit.short)  \(line.revision.committedAt.iso8601)  \(author)  \(line.line): \(line.text)")
+                }
+            }
+        }
+    }
+}
+
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "diff", abstract: "Compare a file's content between two revisions.")
     @OptionGroup var options: StoreOptions

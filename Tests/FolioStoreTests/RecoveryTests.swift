@@ -151,6 +151,8 @@ final class FailingCatalog: Catalog {
     }
     func document(_ key: FileKey) throws -> DocumentRecord? { try inner.document(key) }
     func documents(projectID: String, type: FileType?) throws -> [DocumentRecord] { try inner.documents(projectID: projectID, type: type) }
+    func deletedDocuments(projectID: String) throws -> [DocumentRecord] { try inner.deletedDocuments(projectID: projectID) }
+    func projects() throws -> [ProjectSummary] { try inner.projects() }
     func revisions(_ key: FileKey, limit: Int, beforeSeq: Int?) throws -> [Revision] { try inner.revisions(key, limit: limit, beforeSeq: beforeSeq) }
     func outboxDue(now: Date, limit: Int) throws -> [OutboxEntry] { try inner.outboxDue(now: now, limit: limit) }
     func outboxAll() throws -> [OutboxEntry] { try inner.outboxAll() }

@@ -53,6 +53,12 @@ import Testing
         let paged = try #require(try json(folio("log", "p1/prd/main_prd.json", "--limit", "1", "--cursor", "2", "--json").stdout) as? [[String: Any]])
         #expect(paged.map { $0["commit"] as? String } == [c1])
 
+        let blame = try #require(try json(folio("blame", "p1/prd/main_prd.json", "--json").stdout) as? [String: Any])
+        let blamed = blame["lines"] as? [[String: Any]] ?? []
+        #expect(blamed.map { $0["author"] as? String } == ["alice", "bob"])
+        #expect(blamed.map { $0["commit"] as? String } == [c1, c2])
+        #expect(try folio("blame", "p1/prd/main_prd.json", "--at", c1).stdout.contains("alice  2: line two"))
+
         let diff = try folio("diff", "p1/prd/main_prd.json", c1)
         #expect(diff.stdout.contains("-line two\n+line 2\n"))
         let words = try #require(try json(folio("diff", "p1/prd/main_prd.json", c1, c2, "--word", "--json").stdout) as? [String: Any])

@@ -30,6 +30,12 @@ public protocol Catalog: Sendable {
     /// A project's live files, optionally of one type, ordered by type and name.
     func documents(projectID: String, type: FileType?) throws -> [DocumentRecord]
 
+    /// A project's deleted files, most recently deleted first.
+    func deletedDocuments(projectID: String) throws -> [DocumentRecord]
+
+    /// Every project that has live files, ordered by id.
+    func projects() throws -> [ProjectSummary]
+
     /// A file's revisions, newest first, older than `beforeSeq` when given.
     func revisions(_ key: FileKey, limit: Int, beforeSeq: Int?) throws -> [Revision]
 

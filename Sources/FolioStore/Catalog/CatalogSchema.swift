@@ -94,6 +94,14 @@ enum CatalogSchema {
     static let liveCondition = "deleted_at IS NULL AND (commit_id IS NOT NULL OR legacy_content IS NOT NULL)"
     static let selectProjectDocuments = "SELECT \(documentColumns) FROM documents WHERE project_id = ? AND \(liveCondition) ORDER BY file_type, name"
     static let selectProjectDocumentsOfType = "SELECT \(documentColumns) FROM documents WHERE project_id = ? AND file_type = ? AND \(liveCondition) ORDER BY name"
+    /// Deleted files of a project (their rows stay so history and restore find them), newest deletion first.
+    static let selectDeletedProjectDocuments =
+        "SELECT \(documentColumns) FROM documents WHERE project_id = ? AND deleted_at IS NOT NULL ORDER BY deleted_at DESC, file_type, name"
+    /// Every project with live files: how many, and when the latest change was.
+    static let selectProjects = """
+        SELECT project_id, COUNT(*) AS files, MAX(updated_at) AS updated_at FROM documents
+        WHERE \(liveCondition) GROUP BY project_id ORDER BY project_id
+        """
     static let revisionColumns = "file_key, seq, commit_id, blob_id, action, author, committed_at, message, size, token"
     static let selectRevisions = "SELECT \(revisionColumns) FROM revisions WHERE file_key = ? ORDER BY seq DESC LIMIT ?"
     static let selectRevisionsBefore = "SELECT \(revisionColumns) FROM revisions WHERE file_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?"

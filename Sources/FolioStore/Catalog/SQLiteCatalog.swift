@@ -160,6 +160,24 @@ public final class SQLiteCatalog: Catalog {
         }
     }
 
+    public func deletedDocuments(projectID: String) throws -> [DocumentRecord] {
+        try wrap {
+            try pool.unsafeRead { db in
+                try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectDeletedProjectDocuments), arguments: [projectID]).compactMap(Self.document)
+            }
+        }
+    }
+
+    public func projects() throws -> [ProjectSummary] {
+        try wrap {
+            try pool.unsafeRead { db in
+                try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectProjects)).map { row in
+                    ProjectSummary(id: row["project_id"], files: row["files"], updatedAt: Self.date(row["updated_at"]))
+                }
+            }
+        }
+    }
+
     public func revisions(_ key: FileKey, limit: Int, beforeSeq: Int?) throws -> [Revision] {
         try wrap {
             try pool.unsafeRead { db in

@@ -37,7 +37,8 @@ public struct DocumentDiff: Sendable, Equatable {
     /// Metadata keys that changed, sorted by key.
     public var metadataChanges: [MetadataChange]
 
-    static func metadataChanges(_ old: [String: JSONValue], _ new: [String: JSONValue]) -> [MetadataChange] {
+    /// The metadata keys whose values differ between `old` and `new`, sorted by key.
+    public static func metadataChanges(_ old: [String: JSONValue], _ new: [String: JSONValue]) -> [MetadataChange] {
         Set(old.keys).union(new.keys).sorted().compactMap { key in
             old[key] == new[key] ? nil : MetadataChange(key: key, from: old[key], to: new[key])
         }
