@@ -118,7 +118,8 @@ func seedSizesCommand(_ options: Options) async throws {
     let seeded = try await seedSizes(store)
     store.close()
     let rows: [[String: Any]] = seeded.map { document, from, to in
-        ["label": document.label, "bytes": document.bytes, "project": "sizes", "name": document.name, "from": from, "to": to]
+        // Commit ids as the API takes them: hex text.
+        ["label": document.label, "bytes": document.bytes, "project": "sizes", "name": document.name, "from": from.hex, "to": to.hex]
     }
     let data = try JSONSerialization.data(withJSONObject: ["documents": rows], options: [.prettyPrinted, .sortedKeys])
     try data.write(to: URL(fileURLWithPath: options.require("out")))
