@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Dependencies point one way: C shims → FolioSupport → FolioGit / FolioS3 → FolioStore → FolioServer → folio.
+// Dependencies point one way: C shims → FolioSupport → FolioGit / FolioS3 / FolioPostgres → FolioStore → FolioServer → folio.
 // Every target imports only what it uses (MemberImportVisibility), and C modules, GRDB and FolioGit are
 // `internal import`s where they are implementation details, so this graph is a rule the compiler checks.
 let strict: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // syncfs(2), which glibc declares only under _GNU_SOURCE.
         .target(name: "CFolioSupport"),
         // What several modules need below the domain: hex, digests, durable file writes, object ids.
@@ -38,10 +39,13 @@ let package = Package(
         // FolioGit writes its own packs (zlib entries, SHA-1 trailer) for group commits.
         .target(name: "FolioGit", dependencies: ["CGit2", "CZlib", "FolioSupport"], swiftSettings: strict),
         .target(name: "FolioS3", dependencies: ["CCurl", "CZlib", "FolioSupport"], swiftSettings: strict),
+        // libpq behind a small synchronous API (connection, rows, pool); no libpq handle leaves it.
+        .target(name: "FolioPostgres", dependencies: ["CLibPQ"], swiftSettings: strict),
         .target(
             name: "FolioStore",
             dependencies: [
                 "FolioGit",
+                "FolioPostgres",
                 "FolioS3",
                 "FolioSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -91,11 +95,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // Helpers the test targets share: temp folders, running `git` and the `folio` binary.
-        .target(name: "FolioTestSupport", path: "Tests/FolioTestSupport"),
+        .target(name: "FolioTestSupport", dependencies: ["FolioPostgres"], path: "Tests/FolioTestSupport"),
         .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioSupport", "FolioTestSupport"]),
         .testTarget(name: "FolioSupportTests", dependencies: ["FolioSupport"]),
         .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3", "FolioSupport"], exclude: ["sigv4_vectors.py"]),
-        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioSupport", "FolioTestSupport"]),
+        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioPostgres", "FolioSupport", "FolioTestSupport"]),
         .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioSupport", "FolioTestSupport"]),
         .testTarget(
             name: "FolioServerTests",

