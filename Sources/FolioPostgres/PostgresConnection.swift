@@ -43,7 +43,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs one statement with `$n` parameters (all sent as text; nil is NULL) and copies out its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
-        let result = try withOptionalCStrings(parameters) { values in
+        let result = withOptionalCStrings(parameters) { values in
             PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
         return try consume(result, function: "PQexecParams")

@@ -186,8 +186,10 @@ public final class DocumentStore: Sendable {
                 updatedBy: info.author.name, updatedAt: info.committer.time, source: .git)
         }
         catchUpIfBehind()
-        guard let document = try catalog.document(key), document.isLive else {
-            if try catalog.document(key) == nil, let legacyDocument = try legacyDocument(key) { return legacyDocument }
+        let row = try catalog.document(key)
+        guard let document = row, document.isLive else {
+            // Never in git nor imported: the old system's tables may still hold it (live fallback).
+            if row == nil, let legacyDocument = try legacyDocument(key) { return legacyDocument }
             throw StoreError(.notFound, "\(key.path) does not exist")
         }
         if let blob = document.blob {

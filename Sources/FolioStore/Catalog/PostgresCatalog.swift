@@ -179,6 +179,7 @@ public final class PostgresCatalog: Catalog {
 
     /// A write, retried once on a broken connection: every write here is an upsert, a delete, a
     /// transaction guarded by the tip's compare-and-swap, or a retry counter, so running it twice is harmless.
+    @discardableResult
     private func write<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try wrap { try pool.withConnection(retry: true, body) }
     }

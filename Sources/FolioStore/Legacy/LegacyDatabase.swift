@@ -171,6 +171,7 @@ final class LegacyDatabase: Sendable {
         }
     }
 
+    @discardableResult
     private func run<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         do {
             return try pool.withConnection(retry: true, body)
