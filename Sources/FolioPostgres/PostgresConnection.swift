@@ -11,11 +11,14 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Connects to `url` (`postgres://user:pass@host:port/db?sslmode=…`, or any libpq connection string).
     /// Text is exchanged as UTF-8 whatever the server's default; settings in the URL win over the others.
-    public init(url: String, applicationName: String = "folio") throws {
+    /// `clientEncoding` SQL_ASCII turns the server's conversion off, for a SQL_ASCII database whose
+    /// bytes may not be UTF-8: the server would refuse to send them as UTF-8, and rows read here report
+    /// such text as invalid instead.
+    public init(url: String, applicationName: String = "folio", clientEncoding: String = "UTF8") throws {
         // With expand_dbname the URL is expanded in place, so keywords before it are defaults it can
         // override and keywords after it (the encoding the text decoding relies on) are fixed.
         let keywords = ["connect_timeout", "application_name", "dbname", "client_encoding"]
-        let values = ["10", applicationName, url, "UTF8"]
+        let values = ["10", applicationName, url, clientEncoding]
         let connection = try withCStrings(keywords) { keys in
             try withCStrings(values) { vals in
                 guard let connection = PQconnectdbParams(keys, vals, 1) else {

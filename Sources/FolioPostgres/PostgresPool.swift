@@ -13,9 +13,13 @@ public final class PostgresPool: Sendable {
     /// How many connections the pool may hold open at once.
     public let size: Int
 
+    /// The encoding connections ask the server for (see `PostgresConnection.init`).
+    let clientEncoding: String
+
     /// A pool of at most `size` connections to `url`; nothing is opened until first used.
-    public init(url: String, size: Int) {
+    public init(url: String, size: Int, clientEncoding: String = "UTF8") {
         self.url = url
+        self.clientEncoding = clientEncoding
         self.size = max(size, 1)
         self.permits = DispatchSemaphore(value: max(size, 1))
     }
@@ -39,7 +43,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func lend<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        let connection = try idle.withLock { $0.popLast() } ?? PostgresConnection(url: url)
+        let connection = try idle.withLock { $0.popLast() } ?? PostgresConnection(url: url, clientEncoding: clientEncoding)
         do {
             let value = try body(connection)
             giveBack(connection)

@@ -18,14 +18,15 @@ public enum TestPostgres {
     /// Whether the store fixtures use PostgreSQL (`FOLIO_TEST_CATALOG=postgres`), running the store suite on it.
     public static var storeSuiteOnPostgres: Bool { ProcessInfo.processInfo.environment["FOLIO_TEST_CATALOG"] == "postgres" }
 
-    /// A new, empty database; its URL. Dropped when the returned value is released.
-    public static func makeDatabase(_ label: String = "t") throws -> Database {
+    /// A new, empty database; its URL. Dropped when the returned value is released. `sqlASCII` makes it
+    /// a SQL_ASCII database, which stores whatever bytes it is given (as old databases sometimes are).
+    public static func makeDatabase(_ label: String = "t", sqlASCII: Bool = false) throws -> Database {
         guard let url else {
             throw TestPostgresMissing()
         }
         let name = "folio_\(label)_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
         let admin = try PostgresConnection(url: url)
-        try admin.execute("CREATE DATABASE \(name)")
+        try admin.execute("CREATE DATABASE \(name)" + (sqlASCII ? " TEMPLATE template0 ENCODING 'SQL_ASCII'" : ""))
         return Database(adminURL: url, name: name, url: replacingDatabase(in: url, with: name))
     }
 

@@ -165,4 +165,23 @@ struct MigrateLegacyTests {
         #expect(again.report["moved"] as? Int == 0 && again.report["already_moved"] as? Int == movable)
         #expect(try commitCount() == movable)
     }
+
+    @Test func rowsWhoseBytesAreNotTextAreSkippedAndReported() throws {
+        let database = try TestPostgres.makeDatabase("legacy_ascii", sqlASCII: true)
+        let connection = try database.connect()
+        try connection.execute(Self.schema)
+        // Latin-1 bytes in a SQL_ASCII database: stored as given, not UTF-8.
+        try connection.execute("""
+            INSERT INTO projects_projectprd (project_id, name, content, created_at, updated_at, updated_by) VALUES
+                ('\(Self.project)', 'fine', 'plain text', now(), now(), 'ann'),
+                ('\(Self.project)', 'latin1', E'caf\\xe9', now(), now(), 'ann')
+            """)
+        let run = try migrate(database.url)
+        #expect(run.result.status == 0, "\(run.result.stderr)")
+        #expect(run.report["moved"] as? Int == 1)
+        #expect(run.report["skipped"] as? [String: Int] == ["invalid_text": 1])
+        let notes = try #require(run.report["notes"] as? [[String: Any]])
+        #expect(notes.first?["reason"] as? String == "invalid_text" && notes.first?["table"] as? String == "projects_projectprd")
+        #expect(try connection.query("SELECT s3_file_key FROM projects_projectprd WHERE name = 'latin1'").rows.first?.first == .some(nil))
+    }
 }

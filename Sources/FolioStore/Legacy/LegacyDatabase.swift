@@ -46,10 +46,13 @@ final class LegacyDatabase: Sendable {
 
     /// Connects and reads both tables' columns; a table or required column missing is an error naming it.
     init(url: String, tables: LegacyTables, poolSize: Int = 4) throws {
-        self.pool = PostgresPool(url: url, size: poolSize)
         self.tables = tables
         self.displayURL = PostgresCatalog.redacted(url)
         do {
+            // An old SQL_ASCII database may hold bytes that are not UTF-8; the server would fail a whole
+            // query over one such row, so conversion is turned off and each row's text checked here.
+            let encoding = try PostgresConnection(url: url).query("SHOW server_encoding").scalar
+            pool = PostgresPool(url: url, size: poolSize, clientEncoding: encoding == "SQL_ASCII" ? "SQL_ASCII" : "UTF8")
             shapes = try pool.withConnection(retry: true) { connection in
                 try FileType.allCases.map { try LegacyDatabase.shape(of: tables.table(for: $0), type: $0, tables: tables, connection) }
             }
