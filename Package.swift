@@ -100,11 +100,11 @@ let package = Package(
         .testTarget(name: "FolioSupportTests", dependencies: ["FolioSupport"]),
         .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3", "FolioSupport"], exclude: ["sigv4_vectors.py"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioPostgres", "FolioSupport", "FolioTestSupport"]),
-        .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioSupport", "FolioTestSupport"]),
+        .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioSupport", "FolioTestSupport", "FolioPostgres"]),
         .testTarget(
             name: "FolioServerTests",
             dependencies: [
-                "FolioServer", "FolioStore", "FolioSupport", "FolioTestSupport",
+                "FolioServer", "FolioStore", "FolioSupport", "FolioTestSupport", "FolioPostgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
