@@ -98,6 +98,7 @@ let package = Package(
         .target(name: "FolioTestSupport", dependencies: ["FolioPostgres"], path: "Tests/FolioTestSupport"),
         .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioSupport", "FolioTestSupport"]),
         .testTarget(name: "FolioSupportTests", dependencies: ["FolioSupport"]),
+        .testTarget(name: "FolioPostgresTests", dependencies: ["FolioPostgres", "FolioTestSupport"]),
         .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3", "FolioSupport"], exclude: ["sigv4_vectors.py"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioPostgres", "FolioSupport", "FolioTestSupport"]),
         .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioSupport", "FolioTestSupport", "FolioPostgres"]),
