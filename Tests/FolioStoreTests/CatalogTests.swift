@@ -119,6 +119,10 @@ final class CatalogFixture: @unchecked Sendable {
         #expect(try catalog.ingestedTip() == Self.id(1))
         #expect(try catalog.revisions(a, limit: 10, beforeSeq: nil).count == 1)
         #expect(try catalog.document(a)?.commit == Self.id(1))
+        // A commit that changed no Folio file (a README pushed to the branch) still moves the tip.
+        #expect(try catalog.apply([Self.record(3, [])], newTip: Self.id(3), expectedTip: Self.id(1), now: Date()))
+        #expect(try !catalog.apply([Self.record(4, [])], newTip: Self.id(4), expectedTip: Self.id(1), now: Date()))
+        #expect(try catalog.ingestedTip() == Self.id(3))
     }
 
     @Test(arguments: CatalogKind.all) func writersOnTwoHandlesNeverBothMoveTheTip(_ kind: CatalogKind) async throws {

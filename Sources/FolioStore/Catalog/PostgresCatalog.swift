@@ -85,6 +85,11 @@ public final class PostgresCatalog: Catalog {
     public func apply(_ records: [CommitRecord], newTip: ObjectID, expectedTip: ObjectID?, now: Date) throws -> Bool {
         try write { connection in
             try connection.transaction(prologue: "SELECT pg_advisory_xact_lock(\(Self.writerLock))") { connection in
+                // A group commit's rows fit one statement that checks the tip itself: three round trips
+                // in all (BEGIN with the lock, the statement, COMMIT).
+                if let single = PostgresBatch.guarded(records, now: now, expectedTip: expectedTip?.hex, newTip: newTip.hex) {
+                    return try connection.query(single.sql, single.parameters).scalar == "1"
+                }
                 let tip = try connection.query(numberedPlaceholders(CatalogSchema.selectState), [CatalogSchema.ingestedTipName]).scalar
                 guard tip == expectedTip?.hex else { return false }
                 for batch in PostgresBatch.statements(for: records, now: now) {
