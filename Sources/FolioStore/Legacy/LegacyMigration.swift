@@ -80,7 +80,9 @@ public struct LegacyMigration: Sendable {
             return report
         }
 
-        // Move: batches bounded by rows and content bytes, each queued in order as one group of commits.
+        // Move: batches bounded by rows and content bytes, each queued in order as one group of commits;
+        // the next batch's rows are read and checked while this one is being committed.
+        var batches: [[(row: LegacyDatabase.Row, key: FileKey)]] = []
         var start = 0
         while start < pending.count {
             var end = start
@@ -89,51 +91,67 @@ public struct LegacyMigration: Sendable {
                 bytes += pending[end].row.contentBytes ?? 0
                 end += 1
             }
-            try await move(Array(pending[start..<end]), database: database, store: store, report: &report)
-            done += end - start
+            batches.append(Array(pending[start..<end]))
             start = end
+        }
+        var next = try batches.first.map { try prepare($0, database: database, store: store) }
+        for index in batches.indices {
+            guard let current = next else { break }
+            let upcoming = index + 1 < batches.count ? batches[index + 1] : nil
+            async let following = upcoming.map { try self.prepare($0, database: database, store: store) }
+            let outcomes = await store.queue.submitAll(current.requests)
+            try finish(current, outcomes: outcomes, database: database, report: &report)
+            next = try await following
+            done += batches[index].count
             progress?(done, keyed.count, report)
         }
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
 
-    private func move(
-        _ batch: [(row: LegacyDatabase.Row, key: FileKey)], database: LegacyDatabase, store: DocumentStore, report: inout LegacyMigrationReport
-    ) async throws {
+    /// A batch read and checked, ready to be queued.
+    private struct Prepared: Sendable {
+        var requests: [WriteRequest] = []
+        var sent: [(row: LegacyDatabase.Row, key: FileKey)] = []
+        var writeBack: [FileType: [(id: String, key: String, commit: String)]] = [:]
+        var skips: [(reason: LegacyMigrationReport.SkipReason, table: String, id: String)] = []
+        var alreadyInGit = 0
+    }
+
+    /// Reads the batch's content and turns each row into a commit request, or a skip, or (committed by an
+    /// interrupted run) a write-back alone.
+    private func prepare(_ batch: [(row: LegacyDatabase.Row, key: FileKey)], database: LegacyDatabase, store: DocumentStore) throws -> Prepared {
+        var prepared = Prepared()
         var contents: [FileType: [String: LegacyDatabase.Content]] = [:]
         for type in FileType.allCases {
             contents[type] = try database.contents(type, ids: batch.filter { $0.row.type == type }.map(\.row.id))
         }
-        var requests: [WriteRequest] = []
-        var sent: [(row: LegacyDatabase.Row, key: FileKey)] = []
-        var writeBack: [FileType: [(id: String, key: String, commit: String)]] = [:]
         for (row, key) in batch {
             let table = tables.table(for: row.type)
             guard case .text(let content) = contents[row.type]?[row.id] ?? .text("") else {
-                report.skip(.invalidText, table: table, id: row.id)
+                prepared.skips.append((.invalidText, table, row.id))
                 continue
             }
             // The row changed since it was planned (emptied, or grown past the limit).
             if content.isEmpty {
-                report.skip(.emptyContent, table: table, id: row.id)
+                prepared.skips.append((.emptyContent, table, row.id))
                 continue
             }
             do {
                 try store.checkSize(content)
             } catch let error as StoreError where error.code == .tooLarge {
-                report.skip(.contentOverLimit, table: table, id: row.id)
+                prepared.skips.append((.contentOverLimit, table, row.id))
                 continue
             } catch {
-                report.skip(.invalidText, table: table, id: row.id)
+                prepared.skips.append((.invalidText, table, row.id))
                 continue
             }
             let marker = LegacyMigration.marker(table: table, id: row.id)
             // Committed by an interrupted run but not written back: write back only.
             if try store.catalog.document(key)?.commit != nil,
                let earlier = try store.catalog.revisions(key, limit: 1000, beforeSeq: nil).first(where: { $0.message == marker }) {
-                report.alreadyInGit += 1
-                writeBack[row.type, default: []].append((row.id, key.path, earlier.commit.hex))
+                prepared.alreadyInGit += 1
+                prepared.writeBack[row.type, default: []].append((row.id, key.path, earlier.commit.hex))
                 continue
             }
             let author = row.author.flatMap { $0.isEmpty || Signature.problem(with: $0) != nil ? nil : $0 } ?? defaultAuthor
@@ -145,11 +163,20 @@ public struct LegacyMigration: Sendable {
                 key: key, kind: .put(content: content, metadata: metadata, baseCommit: nil, restoring: false),
                 author: try store.signature(author, email: nil), userMessage: marker)
             request.authorTime = row.updatedAt
-            requests.append(request)
-            sent.append((row, key))
+            prepared.requests.append(request)
+            prepared.sent.append((row, key))
         }
-        let outcomes = await store.queue.submitAll(requests)
-        for ((row, key), outcome) in zip(sent, outcomes) {
+        return prepared
+    }
+
+    /// Counts the batch's outcomes and, once its commits are durable, writes the moved rows back.
+    private func finish(
+        _ prepared: Prepared, outcomes: [Result<[SaveResult], any Error>], database: LegacyDatabase, report: inout LegacyMigrationReport
+    ) throws {
+        for skip in prepared.skips { report.skip(skip.reason, table: skip.table, id: skip.id) }
+        report.alreadyInGit += prepared.alreadyInGit
+        var writeBack = prepared.writeBack
+        for ((row, key), outcome) in zip(prepared.sent, outcomes) {
             let table = tables.table(for: row.type)
             switch outcome {
             case .success(let results):
