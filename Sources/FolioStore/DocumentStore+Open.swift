@@ -22,7 +22,7 @@ extension DocumentStore {
         } catch {
             throw StoreError(.unavailable, "cannot open the repository at \(configuration.repositoryPath): \(error)", cause: error)
         }
-        let catalog = try openCatalog(configuration.databaseURL, logger: logger)
+        let catalog = try openCatalog(configuration.databaseURL, poolSize: configuration.databasePoolSize, logger: logger)
         let chosenMirror = try mirror ?? makeMirror(configuration)
         if let chosenMirror {
             do {
@@ -49,7 +49,7 @@ extension DocumentStore {
 
     /// The catalog `url` names. A damaged SQLite file is moved aside and replaced by an empty catalog,
     /// which the open that follows rebuilds from git — loudly, since legacy rows live only in the old file.
-    static func openCatalog(_ url: String, logger: Logger) throws -> any Catalog {
+    static func openCatalog(_ url: String, poolSize: Int, logger: Logger) throws -> any Catalog {
         if url.hasPrefix("sqlite:") {
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
@@ -63,9 +63,12 @@ extension DocumentStore {
             return catalog
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw StoreError(.unavailable, "FOLIO_DATABASE_URL names PostgreSQL, which this build does not support yet; use sqlite:PATH")
+            // No damaged-file handling here: a PostgreSQL catalog that fails its check is reported, and
+            // `folio reindex` (or an operator) decides; its legacy rows must not be dropped silently.
+            return try PostgresCatalog(url: url, poolSize: poolSize)
         }
-        throw StoreError.invalid("FOLIO_DATABASE_URL", "FOLIO_DATABASE_URL '\(url)' is not understood; use sqlite:PATH")
+        throw StoreError.invalid(
+            "FOLIO_DATABASE_URL", "FOLIO_DATABASE_URL '\(PostgresCatalog.redacted(url))' is not understood; use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB")
     }
 
     static func makeMirror(_ configuration: StoreConfiguration) throws -> (any Mirror)? {

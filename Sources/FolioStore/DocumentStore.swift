@@ -27,6 +27,8 @@ public final class DocumentStore: Sendable {
     let largeDiffs = DiffLimiter()
     /// Loads of documents larger than this are followed by a heap trim (`HeapTrim`).
     static let largeDocumentBytes = 1 << 20
+    /// The old system's tables, read for files never saved through Folio (`FOLIO_LEGACY_DATABASE_URL`).
+    let legacy: LegacyDatabase?
 
     init(configuration: StoreConfiguration, catalog: any Catalog, mirror: (any Mirror)?, logger: Logger) throws {
         self.configuration = configuration
@@ -34,6 +36,7 @@ public final class DocumentStore: Sendable {
         self.mirror = mirror
         self.logger = logger
         self.urlSigner = try LocalURLSigner(secretPath: configuration.presignSecretPath)
+        self.legacy = try configuration.legacyDatabaseURL.map { try LegacyDatabase(url: $0, tables: configuration.legacyTables) }
         self.leftovers = try Leftovers(
             repositoryPath: configuration.repositoryPath, mirrorRoot: (mirror as? LocalMirror)?.root.path, logger: logger)
         // Entries larger than an eighth of the cache would evict too much to be worth keeping.
@@ -127,9 +130,11 @@ public final class DocumentStore: Sendable {
         let author = try signature(updatedBy, email: email)
         try checkSize(content)
         let base = try baseCommit.map { try requireCommit($0, field: "base_commit") }
-        return try await submitOne(WriteRequest(
+        let result = try await submitOne(WriteRequest(
             key: key, kind: .put(content: content, metadata: metadata, baseCommit: base, restoring: false), author: author, userMessage: message,
             token: token))
+        if result.created { recordMovedLegacyRows(key, commit: result.commit) }
+        return result
     }
 
     /// Removes a file from the branch, the catalog's live files and the mirror; its history stays.
@@ -190,7 +195,10 @@ public final class DocumentStore: Sendable {
                 updatedBy: info.author.name, updatedAt: info.committer.time, source: .git)
         }
         catchUpIfBehind()
-        guard let document = try catalog.document(key), document.isLive else {
+        let row = try catalog.document(key)
+        guard let document = row, document.isLive else {
+            // Never in git nor imported: the old system's tables may still hold it (live fallback).
+            if row == nil, let legacyDocument = try legacyDocument(key) { return legacyDocument }
             throw StoreError(.notFound, "\(key.path) does not exist")
         }
         if let blob = document.blob {
@@ -232,7 +240,7 @@ public final class DocumentStore: Sendable {
     public func list(projectID: String, type: FileType? = nil) throws -> [DocumentRecord] {
         try FileKey.validateProjectID(projectID)
         catchUpIfBehind()
-        return try catalog.documents(projectID: projectID, type: type)
+        return try addingLegacyRows(to: catalog.documents(projectID: projectID, type: type), projectID: projectID, type: type)
     }
 
     /// A file's revisions, newest first, `limit` at a time; pass the page's `nextCursor` for older ones.

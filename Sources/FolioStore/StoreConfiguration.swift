@@ -10,6 +10,13 @@ public struct StoreConfiguration: Sendable {
     public var repositoryPath: String
     /// The catalog (`FOLIO_DATABASE_URL`, default `sqlite:./data/folio.sqlite`).
     public var databaseURL: String
+    /// Connections a PostgreSQL catalog keeps open at most (`FOLIO_DATABASE_POOL_SIZE`, default 10).
+    public var databasePoolSize = 10
+    /// The old system's database (`FOLIO_LEGACY_DATABASE_URL`): files never saved through Folio are read
+    /// from its tables until their first save. nil: no fallback.
+    public var legacyDatabaseURL: String?
+    /// The old system's table and column names (`FOLIO_LEGACY_*`, Django's by default).
+    public var legacyTables = LegacyTables()
     /// `FILE_STORAGE_TYPE`: `local` (default) or `s3`.
     public var mirrorKind: MirrorKind
     /// `MEDIA_ROOT` for the local mirror (default `./data/media`).
@@ -109,6 +116,9 @@ public struct StoreConfiguration: Sendable {
                 gzipAbove: try int("FOLIO_S3_GZIP_ABOVE", 64 * 1024),
                 requestTimeout: Double(try int("FOLIO_S3_TIMEOUT", 30))))
         configuration.presignDirectS3 = environment["FOLIO_PRESIGN_DIRECT_S3"] == "1"
+        configuration.databasePoolSize = try int("FOLIO_DATABASE_POOL_SIZE", 10)
+        configuration.legacyDatabaseURL = environment["FOLIO_LEGACY_DATABASE_URL"].nonEmpty
+        configuration.legacyTables = LegacyTables.fromEnvironment(environment)
         return configuration
     }
 

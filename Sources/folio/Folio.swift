@@ -15,7 +15,7 @@ struct Folio: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, SaveCommand.self, GetCommand.self, ListCommand.self, LogCommand.self, DiffCommand.self, BlameCommand.self,
-            RestoreCommand.self, RemoveCommand.self, ReindexCommand.self, ImportLegacyCommand.self, ServeCommand.self,
+            RestoreCommand.self, RemoveCommand.self, ReindexCommand.self, ImportLegacyCommand.self, MigrateLegacyCommand.self, ServeCommand.self,
             MirrorCommand.self, GCCommand.self,
         ])
 }

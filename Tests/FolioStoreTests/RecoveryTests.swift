@@ -89,8 +89,9 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: pushing))
     }
 
+    /// A damaged SQLite file specifically (on PostgreSQL the server keeps its own files whole).
     @Test func aDamagedCatalogIsMovedAsideAndRebuiltFromGit() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try StoreFixture(postgres: false)
         let key = try fixture.key()
         var commits: [ObjectID] = []
         for index in 1...20 {

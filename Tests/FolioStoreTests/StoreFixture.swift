@@ -9,9 +9,15 @@ final class StoreFixture: @unchecked Sendable {
     let folder = TemporaryDirectory("store")
     var configuration: StoreConfiguration
     private(set) var store: DocumentStore
+    /// The PostgreSQL database holding the catalog, when the suite runs on PostgreSQL.
+    let database: TestPostgres.Database?
 
-    init(background: Bool = false, configure: (inout StoreConfiguration) -> Void = { _ in }) throws {
+    /// A store on SQLite, or on a fresh PostgreSQL database when `postgres` (default: what
+    /// `FOLIO_TEST_CATALOG` says, so the whole store suite can run on either catalog).
+    init(background: Bool = false, postgres: Bool = TestPostgres.storeSuiteOnPostgres, configure: (inout StoreConfiguration) -> Void = { _ in }) throws {
         var configuration = StoreConfiguration.rooted(at: folder.path)
+        database = postgres ? try TestPostgres.makeDatabase("store") : nil
+        if let database { configuration.databaseURL = database.url }
         configure(&configuration)
         self.configuration = configuration
         store = try DocumentStore.open(configuration, logger: Logger(label: "test"), background: background)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Folio's reliability suite: crashes, full disks, broken mirrors and damaged catalogs, driven through
-the real `folio` binary and checked with `git` and SQLite.
+the real `folio` binary and checked with `git` and SQLite (or, for the *-postgres scenarios, psql).
 
     python3 Tests/reliability/reliability.py --folio .build/debug/folio [--rounds N] [--seconds S]
 
@@ -136,7 +136,7 @@ def short(data: bytes | str, limit: int = 400) -> str:
 # A data folder and the environment that points Folio at it
 
 class DataEnv:
-    def __init__(self, root: Path, data: Path | None = None):
+    def __init__(self, root: Path, data: Path | None = None, database_url: str | None = None):
         self.root = root  # logs and scratch files live here
         self.data = data or root / "data"  # repository, catalog, mirror (may be a mount point)
         self.logs = root / "logs"
@@ -148,7 +148,9 @@ class DataEnv:
         self.mirror = self.media / "projects"
         env = {k: v for k, v in os.environ.items()
                if not (k.startswith("FOLIO_") or k.startswith("AWS_") or k in ("MEDIA_ROOT", "FILE_STORAGE_TYPE"))}
-        env.update(FOLIO_REPO_PATH=str(self.repo), FOLIO_DATABASE_URL=f"sqlite:{self.catalog}",
+        # With a PostgreSQL catalog (the *-postgres scenarios) every process shares that database.
+        self.database_url = database_url
+        env.update(FOLIO_REPO_PATH=str(self.repo), FOLIO_DATABASE_URL=database_url or f"sqlite:{self.catalog}",
                    MEDIA_ROOT=str(self.media), FILE_STORAGE_TYPE="local")
         self.env = env
         self.servers = 0
@@ -503,6 +505,29 @@ def read_table(path: Path, sql: str) -> list[tuple]:
         connection.close()
 
 
+def read_catalog(env: DataEnv, sql: str) -> list[tuple]:
+    """The catalog's rows as text (None for NULL), from SQLite or, through psql, from PostgreSQL."""
+    if env.database_url is None:
+        return [tuple(None if v is None else str(v) for v in row) for row in read_table(env.catalog, sql)]
+    result = run(["psql", "-X", "-q", "-A", "-t", "-F", "\x1f", "-R", "\x1e", "-P", "null=\x01", "-v", "ON_ERROR_STOP=1",
+                  "-d", env.database_url, "-c", sql], timeout=120)
+    if result.returncode != 0:
+        raise sqlite3.Error(f"psql failed: {short(result.stderr)}")
+    text = result.stdout.decode()
+    rows = [record for record in text.rstrip("\n").split("\x1e") if record]
+    return [tuple(None if v == "\x01" else v for v in record.split("\x1f")) for record in rows]
+
+
+def create_database(admin_url: str) -> str:
+    """A fresh database on the test PostgreSQL server; its URL."""
+    name = f"folio_rel_{uuid.uuid4().hex[:12]}"
+    result = run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", admin_url, "-c", f"CREATE DATABASE {name}"], timeout=60)
+    if result.returncode != 0:
+        raise ScenarioError(f"cannot create a test database: {short(result.stderr)}")
+    base, _, query = admin_url.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
+
+
 def table_problems(label: str, actual: list[tuple], expected: list[tuple]) -> list[str]:
     if actual == expected:
         return []
@@ -589,7 +614,7 @@ def check_invariants(env: DataEnv, ledger: Ledger, next_save_binary: str | None 
             try:
                 for table, sql in (("documents", f"SELECT {DOCUMENT_COLUMNS} FROM documents ORDER BY file_key"),
                                    ("revisions", "SELECT * FROM revisions ORDER BY file_key, seq")):
-                    problems += table_problems(table, read_table(env.catalog, sql), read_table(copy_env.catalog, sql))
+                    problems += table_problems(table, read_catalog(env, sql), read_catalog(copy_env, sql))
             except sqlite3.Error as error:
                 problems.append(f"(c) cannot read the catalogs: {error}")
     finally:
@@ -1048,7 +1073,14 @@ def run_scenario(name: str, body: Callable[[Context], None], work: Path, rounds:
             shutil.rmtree(root, ignore_errors=True)
             return Result(name, "skip", [reason], [], 0)
         _mounts.append(str(data))
-    ctx = Context(DataEnv(root, data), Ledger(), rounds, seconds)
+    database_url = None
+    if name.endswith("-postgres"):
+        admin = os.environ.get("FOLIO_TEST_DATABASE_URL")
+        if not admin:
+            shutil.rmtree(root, ignore_errors=True)
+            return Result(name, "skip", ["FOLIO_TEST_DATABASE_URL is not set (scripts/postgres.sh start)"], [], 0)
+        database_url = create_database(admin)
+    ctx = Context(DataEnv(root, data, database_url), Ledger(), rounds, seconds)
     try:
         try:
             body(ctx)
@@ -1085,6 +1117,8 @@ SCENARIOS: list[tuple[str, Callable[[Context], None], bool]] = [
     ("kill-server", scenario_kill_server, False),
     ("kill-cli", scenario_kill_cli, False),
     ("two-servers", scenario_two_servers, False),
+    # The same load on two servers sharing one PostgreSQL catalog (FOLIO_TEST_DATABASE_URL).
+    ("two-servers-postgres", scenario_two_servers, False),
     ("disk-full", scenario_disk_full, True),
     ("mirror-broken", scenario_mirror_broken, False),
     ("catalog-deleted", lambda ctx: damaged_catalog_scenario(ctx, delete_catalog), False),

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Derived from git and rebuildable from it (`reindex`). Calls are synchronous: the commit writer runs on
 /// its own thread and the catalog's work is short, indexed lookups. An implementation serialises writers
-/// itself (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a row lock on `catalog_state`).
+/// itself (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a transaction-scoped advisory lock, which also covers
+/// a catalog whose tip row does not exist yet).
 public protocol Catalog: Sendable {
     /// Creates or upgrades the schema (idempotent).
     func migrate() throws

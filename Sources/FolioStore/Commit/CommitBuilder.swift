@@ -138,7 +138,7 @@ struct CommitBuilder {
         let newTree = try repository.updatedTree(base: state.tree, changes: planned.map { TreeChange(path: $0.change.key.path, blob: $0.change.blob) })
         let message = CommitMessage.compose(
             changes: planned.map { ($0.change.action, $0.change.key) }, userMessage: request.userMessage, token: request.token)
-        let author = Signature(name: request.author.name, email: request.author.email, time: committer.time)
+        let author = Signature(name: request.author.name, email: request.author.email, time: request.authorTime ?? committer.time)
         let commit = try repository.createCommit(
             tree: newTree, parents: state.parent.map { [$0] } ?? [], author: author, committer: committer, message: message)
         records.append(CommitRecord(

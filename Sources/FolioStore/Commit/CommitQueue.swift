@@ -17,7 +17,12 @@ import Synchronization
 /// Across processes the compare-and-swap decides: the loser rebuilds its batch on the new tip (re-checking
 /// no-ops and merges against it) and tries again.
 final class CommitQueue: Sendable {
-    private typealias Waiter = CheckedContinuation<[SaveResult], any Error>
+    /// Told a request's outcome once its batch is done: a suspended `submit`, or one slot of `submitAll`.
+    private struct Waiter: Sendable {
+        let deliver: @Sendable (Result<[SaveResult], any Error>) -> Void
+        func resume(returning results: [SaveResult]) { deliver(.success(results)) }
+        func resume(throwing error: any Error) { deliver(.failure(error)) }
+    }
 
     /// What the writer thread works with. Held under a lock for the whole of each batch, but only ever by
     /// that thread, so the lock is never contended: it is how the compiler knows nothing else touches it.
@@ -75,18 +80,48 @@ final class CommitQueue: Sendable {
     /// Queues a change and waits until it is durable in git and recorded in the catalog; one result per
     /// file of the request, in its order.
     func submit(_ request: WriteRequest) async throws -> [SaveResult] {
-        try await withCheckedThrowingContinuation { (waiter: Waiter) in
-            let queued = waiting.withLock { waiting in
-                guard !waiting.stopping else { return false }
-                waiting.pending.append((request, waiter))
-                return true
-            }
-            guard queued else {
-                waiter.resume(throwing: StoreError(.unavailable, "the store is shutting down"))
-                return
-            }
-            work.signal()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[SaveResult], any Error>) in
+            enqueue([(request, Waiter { continuation.resume(with: $0) })])
         }
+    }
+
+    /// Queues `requests` together, in this order (so their commits are made in this order, several per
+    /// group commit), and waits for all; one outcome per request. A bulk import uses it to keep one
+    /// commit per row in the rows' order without waiting out a batch per row.
+    func submitAll(_ requests: [WriteRequest]) async -> [Result<[SaveResult], any Error>] {
+        guard !requests.isEmpty else { return [] }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<[Result<[SaveResult], any Error>], Never>) in
+            let collected = Collected(count: requests.count)
+            enqueue(requests.enumerated().map { index, request in
+                (request, Waiter { outcome in
+                    let finished = collected.state.withLock { state -> [Result<[SaveResult], any Error>]? in
+                        state.results[index] = outcome
+                        state.remaining -= 1
+                        return state.remaining == 0 ? state.results.map { $0! } : nil
+                    }
+                    if let finished { continuation.resume(returning: finished) }
+                })
+            })
+        }
+    }
+
+    /// The outcomes of a `submitAll` as they arrive, and how many are still to come.
+    private final class Collected: Sendable {
+        let state: Mutex<(results: [Result<[SaveResult], any Error>?], remaining: Int)>
+        init(count: Int) { state = Mutex((Array(repeating: nil, count: count), count)) }
+    }
+
+    private func enqueue(_ items: [(request: WriteRequest, waiter: Waiter)]) {
+        let queued = waiting.withLock { waiting in
+            guard !waiting.stopping else { return false }
+            waiting.pending.append(contentsOf: items)
+            return true
+        }
+        guard queued else {
+            for item in items { item.waiter.resume(throwing: StoreError(.unavailable, "the store is shutting down")) }
+            return
+        }
+        for _ in items { work.signal() }
     }
 
     private static func openRepository(_ path: String, packed: Bool) throws -> Repository {

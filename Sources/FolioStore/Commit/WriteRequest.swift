@@ -24,6 +24,9 @@ struct WriteRequest: Sendable {
     var userMessage: String?
     /// The name of the API token the request came through, recorded in the commit.
     var token: String?
+    /// The author date, when it is not the commit's time (a row moved from the old system keeps the
+    /// time it was last edited there).
+    var authorTime: Date?
 
     /// A request that changes one file.
     init(key: FileKey, kind: Kind, author: Signature, userMessage: String?, token: String? = nil) {
