@@ -482,7 +482,7 @@ def section_sizes_report(ctx, w):
     w("| size | operation | in-process p50 | in-process p99 | HTTP p50 | HTTP p99 | HTTP requests |")
     w("|---|---|---:|---:|---:|---:|---:|")
     inproc = {(r["size"], r["op"]): r for r in s["inprocess"]}
-    for row in s["http"]:
+    for row in s.get("http", []):
         i = inproc.get((row["size"], row["op"]), {})
         w(f"| {row['size']} | {row['op']} | {fmt_ms(i.get('p50_ms', float('nan')))} | {fmt_ms(i.get('p99_ms', float('nan')))} | "
           f"{fmt_ms(row['p50_ms'])} | {fmt_ms(row['p99_ms'])} | {row['requests']} |")
