@@ -148,6 +148,32 @@ import Testing
         }
     }
 
+    @Test func aLargeDocumentIsShownAPartAtATimeNeverCuttingACodeBlock() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.withServer { client in
+            // About 600 KB: paragraphs, and a fenced block with blank lines inside that must stay whole.
+            var blocks = (1...3000).map { "Paragraph \($0) of the plan, with enough words to take some room here." }
+            blocks.insert("```\ncode line one\n\n\ncode line two\n```", at: 1500)
+            let content = String(repeating: blocks.joined(separator: "\n\n") + "\n\n", count: 3)
+            #expect(try await client.save("big_prd", content).status == .created)
+            let first = try await client.send(.get, "/ui/projects/p1/prd/big_prd")
+            #expect(first.status == .ok)
+            #expect(first.text.contains("Part 1 of 3") && first.text.contains("id=\"next-part\""))
+            #expect(first.text.utf8.count < 400 * 1024, "one part, not the whole document")
+            var seen = 0, codeBlocks = 0
+            for part in 1...3 {
+                let page = try await client.send(.get, "/ui/projects/p1/prd/big_prd?part=\(part)")
+                #expect(page.text.contains("Part \(part) of 3"))
+                seen += page.text.components(separatedBy: "<p>Paragraph ").count - 1
+                codeBlocks += page.text.components(separatedBy: "code line one\n\n\ncode line two").count - 1
+            }
+            #expect(seen == 3 * 3000, "every paragraph is on exactly one part")
+            #expect(codeBlocks == 3, "each code block is whole on one part")
+            let clamped = try await client.send(.get, "/ui/projects/p1/prd/big_prd?part=99")
+            #expect(clamped.status == .ok && clamped.text.contains("Part 3 of 3"))
+        }
+    }
+
     @Test func longHistoriesAndLargeDiffsArePaged() async throws {
         let fixture = try ServerFixture()
         let key = try FileKey(projectID: "p1", fileType: .prd, name: "main_prd")

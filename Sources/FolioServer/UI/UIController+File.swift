@@ -46,8 +46,18 @@ extension UIController {
 
         var html = ""
         var metadata: [FilePage.Field] = []
+        var part: FilePage.Part?
         if let document {
-            html = try Markdown.html(document.content)
+            // A large document is shown a part at a time (`part`, from 1), each rendered on its own.
+            let parts = MarkdownParts.split(document.content)
+            let number = min(max(Int(request.query("part") ?? "") ?? 1, 1), parts.count)
+            html = try Markdown.html(String(parts[number - 1]))
+            if parts.count > 1 {
+                let link = { (n: Int) in UIPaths.file(key) + "?" + (at.map { "at=\($0.hex)&" } ?? "") + "part=\(n)" }
+                part = FilePage.Part(
+                    number: number, count: parts.count, previousHref: number > 1 ? link(number - 1) : nil,
+                    nextHref: number < parts.count ? link(number + 1) : nil)
+            }
             metadata = document.metadata.keys.sorted().map { FilePage.Field(key: $0, value: UIController.display(document.metadata[$0])) }
         }
         let viewing = at.flatMap { commit -> FilePage.Viewing? in
@@ -60,7 +70,7 @@ extension UIController {
         let base = UIPaths.file(key)
         let model = FilePage(
             chrome: PageChrome("\(key.fileType.rawValue)/\(key.name) — \(key.projectID)", crumbs: crumbs(key, file: false), visitor: visitor),
-            title: "\(key.fileType.rawValue)/\(key.name)", fileKey: key.path, base: base, html: html, metadata: metadata, hasMetadata: !metadata.isEmpty,
+            title: "\(key.fileType.rawValue)/\(key.name)", fileKey: key.path, base: base, html: html, part: part, metadata: metadata, hasMetadata: !metadata.isEmpty,
             deleted: deleted, viewing: viewing, restored: request.query("restored").map { String($0.prefix(40)) },
             blameHref: base + "/blame" + (at.map { "?at=" + $0.hex } ?? ""),
             revisions: rows, canCompare: rows.count > 1,
@@ -86,6 +96,10 @@ struct FilePage {
     /// The banner shown when looking at an old revision.
     struct Viewing {
         var short: String, by: String, relative: String, exact: String, currentHref: String, restoreHref: String?
+    }
+
+    struct Part {
+        var number: Int, count: Int, previousHref: String?, nextHref: String?
     }
 
     struct Revision {
@@ -124,6 +138,8 @@ struct FilePage {
     var fileKey: String
     var base: String
     var html: String
+    /// Which part of a large document is shown; nil when it is shown whole.
+    var part: Part?
     var metadata: [Field]
     var hasMetadata: Bool
     var deleted: Bool
