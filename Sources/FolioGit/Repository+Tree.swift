@@ -192,18 +192,6 @@ enum TreeEntries {
     static let treeMode = Array("40000".utf8)
     static let submoduleMode = Array("160000".utf8)
 
-    /// Walks the entries: for each, the range of the whole entry, of its mode and of its name.
-    static func forEach(_ entries: [UInt8], _ body: (_ entry: Range<Int>, _ mode: Range<Int>, _ name: Range<Int>) -> Bool) {
-        var position = 0
-        while position < entries.count {
-            guard let space = entries[position...].firstIndex(of: 0x20),
-                  let nul = entries[(space + 1)...].firstIndex(of: 0) else { return }
-            let end = min(nul + 21, entries.count)
-            if !body(position..<end, position..<space, (space + 1)..<nul) { return }
-            position = end
-        }
-    }
-
     /// What an entry's mode says it is.
     enum Kind {
         case blob, tree, submodule
@@ -259,12 +247,12 @@ enum TreeEntries {
 
     /// The range of the entry named `name`, and its kind, if there is one.
     static func find(_ name: [UInt8], in entries: [UInt8]) -> (entry: Range<Int>, kind: Kind)? {
-        var found: (entry: Range<Int>, kind: Kind)?
-        forEach(entries) { entry, mode, entryName in
-            if entries[entryName].elementsEqual(name) { found = (entry, kind(ofMode: entries[mode])) }
-            return found == nil
+        var cursor = Cursor(entries)
+        while let entry = cursor.entry {
+            if entries[entry.name].elementsEqual(name) { return (entry.whole, entry.kind) }
+            cursor.advance()
         }
-        return found
+        return nil
     }
 
     static func id(_ entries: [UInt8], at entry: Range<Int>) -> ObjectID {
@@ -275,15 +263,12 @@ enum TreeEntries {
 
     /// Where an entry named `name` goes: before the first entry that sorts after it.
     static func insertionPoint(_ name: [UInt8], isTree: Bool, in entries: [UInt8]) -> Int {
-        var point = entries.count
-        forEach(entries) { entry, mode, entryName in
-            if compare(entries[entryName], kind(ofMode: entries[mode]) == .tree, name[...], isTree) > 0 {
-                point = entry.lowerBound
-                return false
-            }
-            return true
+        var cursor = Cursor(entries)
+        while let entry = cursor.entry {
+            if compare(entries[entry.name], entry.kind == .tree, name[...], isTree) > 0 { return entry.whole.lowerBound }
+            cursor.advance()
         }
-        return point
+        return entries.count
     }
 
     /// git's `base_name_compare`: bytes first; at the end of the shorter name a folder counts as '/'.
