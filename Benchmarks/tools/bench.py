@@ -362,18 +362,13 @@ def section_reindex(ctx):
                 commands["folio reindex (baseline)"] = f"{ctx.baseline} reindex"
             commands["git log --name-status"] = f"git -C {repo} log --name-status --format=%H main"
             timed = hyperfine(ctx, "reindex", commands, ctx.runs, warmup=1, env=env, shell=False)
-            row = {"commits": commits_count(repo), "layout": layout, "packs": packs, "fill_s": fill_s,
+            row = {"commits": commits(data), "layout": layout, "packs": packs, "fill_s": fill_s,
                    "times": {name: value["median_s"] for name, value in timed.items()}}
             out["rows"].append(row)
             ctx.record(section="reindex", **row)
             log(f"reindex {row['commits']} commits, {layout} ({packs} packs): " +
                 ", ".join(f"{name} {seconds:.2f} s" for name, seconds in row["times"].items()))
         shutil.rmtree(data, ignore_errors=True)
-
-
-def commits_count(repo):
-    counted = subprocess.run(["git", "-C", repo, "rev-list", "--count", "main"], capture_output=True, text=True, check=True)
-    return int(counted.stdout.strip())
 
 
 # ---------------------------------------------------------------------------------------------------
