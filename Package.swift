@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Dependencies point one way: C shims → FolioSupport → FolioGit / FolioS3 / FolioPostgres → FolioStore → FolioServer → folio;
+// Dependencies point one way: C shims → FolioSupport → FolioGit / FolioS3 / FolioPostgres → FolioStore → FolioServer / FolioHooks → folio;
 // FolioMarkdown (over cmark-gfm) stands apart and only FolioServer's web UI uses it.
 // Every target imports only what it uses (MemberImportVisibility), and C modules, GRDB and FolioGit are
 // `internal import`s where they are implementation details, so this graph is a rule the compiler checks.
@@ -76,9 +76,19 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: strict
         ),
+        // The git hooks that guard pushes (`hooks/scripts`, installed by `folio hooks install`), the checks
+        // they run, and the diff driver for clones.
+        .target(
+            name: "FolioHooks",
+            dependencies: ["FolioGit", "FolioStore", "FolioSupport"],
+            path: "hooks",
+            resources: [.copy("scripts")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "folio",
             dependencies: [
+                "FolioHooks",
                 "FolioStore",
                 "FolioServer",
                 "FolioSupport",

@@ -38,8 +38,12 @@ public struct PathChange: Sendable, Equatable {
     public var path: String
     /// The blob before (nil when the path was added).
     public var oldBlob: ObjectID?
-    /// The blob after (nil when the path was removed).
+    /// The blob after (nil when the path was removed, or when a submodule took its place).
     public var newBlob: ObjectID?
+    /// The new entry's mode (`0o100644` for a regular file, `0o100755`, `0o120000` for a symlink,
+    /// `0o160000` for a submodule), nil when the path was removed. Folio writes only regular files;
+    /// the push hook refuses the others.
+    public var newMode: UInt32? = nil
 }
 
 extension Repository {

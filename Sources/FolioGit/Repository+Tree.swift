@@ -145,8 +145,14 @@ extension Repository {
             return side.tree[side.entry.id].withUnsafeBytes { ObjectID(bytes: $0) }
         }
         let oldFile = id(old, .blob), newFile = id(new, .blob)
-        if oldFile != nil || newFile != nil, oldFile != newFile {
-            result.append(PathChange(path: path, oldBlob: oldFile, newBlob: newFile))
+        // A folder has no mode of its own here: its entries are reported one by one.
+        let newMode = new.flatMap { $0.entry.kind == .tree ? nil : TreeEntries.mode($0.tree, $0.entry) }
+        let modeChanged = old.flatMap { $0.entry.kind == .tree ? nil : TreeEntries.mode($0.tree, $0.entry) } != newMode
+        if oldFile != nil || newFile != nil, oldFile != newFile || modeChanged {
+            result.append(PathChange(path: path, oldBlob: oldFile, newBlob: newFile, newMode: newMode))
+        } else if new?.entry.kind == .submodule {
+            // Reported so that a push hook can refuse it; ingest has no file to record for it.
+            result.append(PathChange(path: path, oldBlob: nil, newBlob: nil, newMode: newMode))
         }
         let oldFolder = id(old, .tree), newFolder = id(new, .tree)
         if oldFolder != nil || newFolder != nil {
@@ -238,6 +244,13 @@ enum TreeEntries {
         return a.withUnsafeBytes { pa in
             b.withUnsafeBytes { pb in memcmp(pa.baseAddress! + ra.lowerBound, pb.baseAddress! + rb.lowerBound, ra.count) == 0 }
         }
+    }
+
+    /// An entry's mode as a number (the octal digits before its name).
+    static func mode(_ tree: [UInt8], _ entry: EntryRanges) -> UInt32 {
+        var mode: UInt32 = 0
+        for digit in tree[entry.whole.lowerBound..<(entry.name.lowerBound - 1)] { mode = mode << 3 | UInt32(digit &- 0x30) & 7 }
+        return mode
     }
 
     static func kind(ofMode mode: ArraySlice<UInt8>) -> Kind {

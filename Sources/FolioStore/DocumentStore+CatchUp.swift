@@ -13,7 +13,8 @@ extension DocumentStore {
         do {
             try readers.withRepository { repository in
                 guard let tip = try repository.resolveReference(configuration.branchReference) else { return }
-                try Ingest.catchUp(repository: repository, catalog: catalog, to: tip)
+                try Ingest.follow(
+                    repository: repository, catalog: catalog, branch: configuration.branchReference, to: tip, logger: logger, checkingRewind: true)
             }
             // Only the failures seen before this catch-up are settled; a newer one keeps the count up.
             _ = queue.catalogBehind.compareExchange(expected: behind, desired: 0, ordering: .acquiringAndReleasing)

@@ -90,8 +90,13 @@ public final class DocumentStore: Sendable {
     func reconcile(
         using repository: Repository, parallelThreshold: Int = ChunkReader.parallelThreshold, progress: ((Int, Int) -> Void)? = nil
     ) throws {
-        guard let tip = try repository.resolveReference(configuration.branchReference) else { return }
-        try Ingest.catchUp(repository: repository, catalog: catalog, to: tip, parallelThreshold: parallelThreshold, progress: progress)
+        guard let tip = try repository.resolveReference(configuration.branchReference) else {
+            try Ingest.checkLineage(repository: repository, catalog: catalog, branch: configuration.branchReference)
+            return
+        }
+        try Ingest.follow(
+            repository: repository, catalog: catalog, branch: configuration.branchReference, to: tip, logger: logger, checkingRewind: true,
+            parallelThreshold: parallelThreshold, progress: progress)
     }
 
     /// Rebuilds the catalog from git alone: every revision and file row is derived again.

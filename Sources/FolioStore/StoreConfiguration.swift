@@ -133,7 +133,7 @@ public struct StoreConfiguration: Sendable {
     }
 
     /// The branch's full reference name.
-    var branchReference: String { "refs/heads/\(branch)" }
+    public var branchReference: String { "refs/heads/\(branch)" }
 }
 
 extension Optional where Wrapped == String {

@@ -16,6 +16,6 @@ struct Folio: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, SaveCommand.self, GetCommand.self, ListCommand.self, LogCommand.self, DiffCommand.self, BlameCommand.self,
             RestoreCommand.self, RemoveCommand.self, ReindexCommand.self, ImportLegacyCommand.self, MigrateLegacyCommand.self, ServeCommand.self,
-            MirrorCommand.self, GCCommand.self,
+            MirrorCommand.self, GCCommand.self, HooksCommand.self, TextconvCommand.self,
         ])
 }

@@ -219,12 +219,12 @@ final class CommitQueue: Sendable {
         do {
             if let newTip = published.newTip {
                 let known = Dictionary(uniqueKeysWithValues: published.records.map { ($0.commit, $0) })
-                try Ingest.catchUp(
-                    repository: repository, catalog: catalog, to: newTip, known: known,
+                try Ingest.follow(
+                    repository: repository, catalog: catalog, branch: configuration.branchReference, to: newTip, logger: logger, known: known,
                     expected: (base: published.base, chain: published.records.map(\.commit)))
             } else if let tip = published.base {
                 // Nothing committed (no-ops and refusals only); the catalog may still lag other writers.
-                try Ingest.catchUp(repository: repository, catalog: catalog, to: tip)
+                try Ingest.follow(repository: repository, catalog: catalog, branch: configuration.branchReference, to: tip, logger: logger)
             }
         } catch {
             if published.newTip != nil {

@@ -23,6 +23,8 @@ enum Ingest {
         for change in try repository.changes(from: parent, to: info.tree) {
             // Files that are not Folio documents (a README pushed by hand) are not catalogued.
             guard let key = try? FileKey(parsing: change.path) else { continue }
+            // A submodule put where no file was: nothing for the catalog (the push hook refuses these).
+            if change.oldBlob == nil && change.newBlob == nil { continue }
             let action: Action = if change.newBlob == nil {
                 .delete
             } else {
@@ -114,7 +116,18 @@ enum Ingest {
             // batch's own commits and git need not be walked.
             chain = expected.chain
         } else {
-            if let tip, try repository.isAncestor(target, of: tip) { return true }
+            if let tip {
+                // A catalog tip git does not have (after a refresh, in case another process just wrote
+                // it) was left by a history that is gone: the repository was restored from a backup.
+                if try repository.objectKind(tip) == nil {
+                    try repository.refreshObjects()
+                    if try repository.objectKind(tip) == nil { throw HistoryRewritten(catalogTip: tip, branchTip: target) }
+                }
+                // The catalog is ahead of a target read a moment ago: another writer got there first.
+                if try repository.isAncestor(target, of: tip) { return true }
+                // Both were on the branch, which only moves forward; two lines of history mean it was rewritten.
+                guard try repository.isAncestor(tip, of: target) else { throw HistoryRewritten(catalogTip: tip, branchTip: target) }
+            }
             chain = try repository.firstParentChain(from: target, stoppingAt: tip)
         }
         let chunks = stride(from: 0, to: chain.count, by: chunkSize).map { chain[$0..<min($0 + chunkSize, chain.count)] }

@@ -1,0 +1,91 @@
+internal import CGit2
+import Foundation
+import FolioSupport
+
+/// What a push hook needs from git: the objects a push brought (still in quarantine while
+/// `pre-receive` runs), the commits it adds, and the repository settings the hooks rely on.
+extension Repository {
+    /// Opens the repository with further object folders searched after its own.
+    ///
+    /// git keeps a push's objects in a quarantine folder until `pre-receive` accepts them, and tells the
+    /// hook where (`GIT_QUARANTINE_PATH`); libgit2 does not read that variable, so the hook names it here.
+    public static func open(at path: String, alternateObjectFolders: [String]) throws -> Repository {
+        let repository = try open(at: path)
+        for folder in alternateObjectFolders {
+            try check(git_odb_add_disk_alternate(repository.odb, folder), "git_odb_add_disk_alternate")
+        }
+        return repository
+    }
+
+    /// The commits reachable from `tip` but not from any of `known`, oldest first (parents before
+    /// children): what moving a branch from `known` to `tip` adds to it.
+    public func commits(from tip: ObjectID, excluding known: [ObjectID]) throws -> [ObjectID] {
+        var walker: OpaquePointer?
+        try check(git_revwalk_new(&walker, handle), "git_revwalk_new")
+        defer { git_revwalk_free(walker) }
+        try check(git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue), "git_revwalk_sorting")
+        var tipOID = tip.oid
+        try check(git_revwalk_push(walker, &tipOID), "git_revwalk_push")
+        for id in known {
+            var oid = id.oid
+            try check(git_revwalk_hide(walker, &oid), "git_revwalk_hide")
+        }
+        var commits: [ObjectID] = []
+        var oid = git_oid()
+        while true {
+            let result = git_revwalk_next(&oid, walker)
+            if result == GIT_ITEROVER.rawValue { break }
+            try check(result, "git_revwalk_next")
+            commits.append(ObjectID(oid))
+        }
+        return commits
+    }
+
+    /// The type of the object `id` names, or nil when the repository does not have it.
+    public func objectKind(_ id: ObjectID) throws -> ObjectKind? {
+        var oid = id.oid
+        var size = 0
+        var type = GIT_OBJECT_ANY
+        let result = git_odb_read_header(&size, &type, odb, &oid)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "git_odb_read_header")
+        switch type {
+        case GIT_OBJECT_COMMIT: return .commit
+        case GIT_OBJECT_TREE: return .tree
+        case GIT_OBJECT_BLOB: return .blob
+        case GIT_OBJECT_TAG: return .tag
+        default: return nil
+        }
+    }
+
+    /// Sets a value in the repository's own configuration file (`config` in the git folder).
+    public func setConfig(_ name: String, _ value: String) throws {
+        var config: OpaquePointer?
+        try check(git_repository_config(&config, handle), "git_repository_config")
+        defer { git_config_free(config) }
+        var local: OpaquePointer?
+        try check(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "git_config_open_level")
+        defer { git_config_free(local) }
+        try check(git_config_set_string(local, name, value), "git_config_set_string")
+    }
+
+    /// A value of the repository's configuration (all levels), nil when unset.
+    public func config(_ name: String) throws -> String? {
+        var config: OpaquePointer?
+        try check(git_repository_config(&config, handle), "git_repository_config")
+        defer { git_config_free(config) }
+        var snapshot: OpaquePointer?
+        try check(git_config_snapshot(&snapshot, config), "git_config_snapshot")
+        defer { git_config_free(snapshot) }
+        var value: UnsafePointer<CChar>?
+        let result = git_config_get_string(&value, snapshot, name)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "git_config_get_string")
+        return value.map { String(cString: $0) }
+    }
+}
+
+/// The four kinds of git object.
+public enum ObjectKind: Sendable {
+    case commit, tree, blob, tag
+}

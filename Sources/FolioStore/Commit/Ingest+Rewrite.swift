@@ -1,0 +1,97 @@
+internal import FolioGit
+import FolioSupport
+import Foundation
+import Logging
+
+/// When the branch no longer holds the commit the catalog last ingested — an administrator moved `main`
+/// around the hooks, or the repository came back from a backup — the catalog's revisions after the
+/// common ancestor describe a history that is gone. Keeping them would make history and loads lie, so
+/// the catalog and the mirror are rebuilt from git, loudly.
+extension Ingest {
+    /// The catalog's tip is not on the branch.
+    struct HistoryRewritten: Error, CustomStringConvertible {
+        var catalogTip: ObjectID
+        var branchTip: ObjectID
+
+        var description: String {
+            "the branch was moved to \(branchTip.short), which does not contain \(catalogTip.short), the last commit the catalog recorded"
+        }
+    }
+
+    /// Throws `HistoryRewritten` when the catalog's tip is not an ancestor of the branch.
+    ///
+    /// The catalog is read before the branch: the branch only moves forward, and the catalog records a
+    /// commit only after the branch reached it, so a branch read afterwards contains the catalog's tip
+    /// unless history was rewritten. (Read the other way round, another writer could move both in
+    /// between and make a stale branch look like a rewind.)
+    static func checkLineage(repository: Repository, catalog: any Catalog, branch: String) throws {
+        guard let tip = try catalog.ingestedTip() else { return }
+        try repository.refreshObjects()
+        guard let branchTip = try repository.resolveReference(branch) else {
+            // Far more likely a wrong FOLIO_REPO_PATH than a deployment that lost every commit: emptying
+            // the catalog and the mirror to match would be the wrong answer to a typo.
+            throw StoreError(.unavailable, "the repository at \(repository.path) has no \(branch), but the catalog has recorded commits up to \(tip.short); check FOLIO_REPO_PATH and FOLIO_DATABASE_URL (or run folio reindex to empty the catalog)")
+        }
+        guard try repository.objectKind(tip) != nil, try repository.isAncestor(tip, of: branchTip) else {
+            throw HistoryRewritten(catalogTip: tip, branchTip: branchTip)
+        }
+    }
+
+    /// Forgets the catalog's git-derived rows, ingests the branch again and queues the mirror for every
+    /// file that was live before or is live now (files gone from the branch are removed from the mirror).
+    ///
+    /// A crash between the reset and the end leaves a catalog that the next open finishes rebuilding;
+    /// the removals for files no longer on the branch are then left to `folio mirror sync`.
+    static func rebuild(
+        after rewrite: HistoryRewritten, repository: Repository, catalog: any Catalog, branch: String, logger: Logger,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws {
+        logger.critical("history was rewritten outside Folio: rebuilding the catalog and the mirror from git", metadata: [
+            "reason": "\(rewrite)", "catalog_tip": "\(rewrite.catalogTip.hex)", "branch_tip": "\(rewrite.branchTip.hex)",
+            "note": "revisions that are no longer on the branch leave the catalog; git still has them until it collects garbage",
+        ])
+        let before = try committedFileKeys(catalog)
+        try catalog.resetDerivedState()
+        if let tip = try repository.resolveReference(branch) {
+            try catchUp(repository: repository, catalog: catalog, to: tip, progress: progress)
+        }
+        let now = Date()
+        for path in before.union(try committedFileKeys(catalog)).sorted() {
+            let key = try FileKey(parsing: path)
+            // The worker publishes whatever the catalog now says of the file, or removes it.
+            try catalog.enqueueMirror(path, commit: try catalog.document(key)?.commit ?? rewrite.branchTip, now: now)
+        }
+        logger.warning("the catalog and the mirror queue were rebuilt from git", metadata: ["files_queued": "\(before.count)"])
+    }
+
+    /// Every live file the catalog knows from git (legacy rows are not the mirror's to remove).
+    private static func committedFileKeys(_ catalog: any Catalog) throws -> Set<String> {
+        var keys: Set<String> = []
+        for project in try catalog.projects() {
+            for document in try catalog.documents(projectID: project.id, type: nil) where document.commit != nil {
+                keys.insert(document.key.path)
+            }
+        }
+        return keys
+    }
+}
+
+extension Ingest {
+    /// `catchUp`, or a rebuild when the catalog's tip turns out not to be on the branch. With
+    /// `checkingRewind` the branch is first checked for a move backwards, which `catchUp` alone takes
+    /// for a catalog that is ahead of a stale target (an open checks; a save's catch-up need not).
+    static func follow(
+        repository: Repository, catalog: any Catalog, branch: String, to target: ObjectID, logger: Logger,
+        known: [ObjectID: CommitRecord] = [:], expected: (base: ObjectID?, chain: [ObjectID])? = nil, checkingRewind: Bool = false,
+        parallelThreshold: Int = ChunkReader.parallelThreshold, progress: ((Int, Int) -> Void)? = nil
+    ) throws {
+        do {
+            if checkingRewind { try checkLineage(repository: repository, catalog: catalog, branch: branch) }
+            try catchUp(
+                repository: repository, catalog: catalog, to: target, known: known, expected: expected, parallelThreshold: parallelThreshold,
+                progress: progress)
+        } catch let rewrite as HistoryRewritten {
+            try rebuild(after: rewrite, repository: repository, catalog: catalog, branch: branch, logger: logger, progress: progress)
+        }
+    }
+}

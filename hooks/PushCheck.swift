@@ -1,0 +1,156 @@
+internal import FolioGit
+import FolioStore
+import FolioSupport
+import Foundation
+
+/// The checks `pre-receive` runs: a push may put on the branch only what an API save could have put
+/// there. Every commit the push adds is checked against its first parent, so a bad file cannot hide in
+/// an intermediate commit that the history would later show.
+public enum PushCheck {
+    /// The one path outside the document layout a push may write: attributes for readable diffs.
+    static let attributesPath = ".gitattributes"
+    static let layoutFix = "move or remove it"
+
+    /// Every problem with `updates` to the repository at `repositoryPath`, empty when the push may go
+    /// ahead. `alternateObjectFolders` names where git keeps the pushed objects until the hook accepts them.
+    public static func problems(
+        in updates: [RefUpdate], repositoryPath: String, alternateObjectFolders: [String], policy: PushPolicy
+    ) throws -> [PushProblem] {
+        let repository = try Repository.open(at: repositoryPath, alternateObjectFolders: alternateObjectFolders)
+        return try problems(in: updates, repository: repository, policy: policy)
+    }
+
+    static func problems(in updates: [RefUpdate], repository: Repository, policy: PushPolicy) throws -> [PushProblem] {
+        var problems: [PushProblem] = []
+        for update in updates {
+            if update.name == policy.branchReference {
+                problems += try branchProblems(update, repository: repository, policy: policy)
+            } else if !policy.allowsOther(update.name) {
+                problems.append(PushProblem(
+                    ref: update.name, problem: "pushes to \(update.name) are refused",
+                    fix: "push to \(policy.branchReference) (an administrator can allow other refs with FOLIO_PUSH_REFS)"))
+            }
+        }
+        return problems
+    }
+
+    private static func branchProblems(_ update: RefUpdate, repository: Repository, policy: PushPolicy) throws -> [PushProblem] {
+        let ref = update.name
+        guard let new = update.new else {
+            return [PushProblem(
+                ref: ref, problem: "deleting \(ref) is refused", fix: "documents are removed by pushing a commit that deletes their files")]
+        }
+        if let old = update.old, try !repository.isAncestor(old, of: new) {
+            return [PushProblem(
+                ref: ref, problem: "\(old.short)..\(new.short) is not a fast-forward (force pushes are refused)",
+                fix: "fetch, rebase or merge your commits onto the current \(ref), and push again")]
+        }
+        var problems: [PushProblem] = []
+        for commit in try repository.commits(from: new, excluding: update.old.map { [$0] } ?? []) {
+            problems += try commitProblems(commit, ref: ref, repository: repository, policy: policy)
+        }
+        return problems
+    }
+
+    private static func commitProblems(_ id: ObjectID, ref: String, repository: Repository, policy: PushPolicy) throws -> [PushProblem] {
+        let info = try repository.commit(id)
+        let subject = info.message.split(separator: "\n", maxSplits: 1).first.map(String.init)
+        func problem(_ path: String?, _ text: String, _ fix: String) -> PushProblem {
+            PushProblem(ref: ref, commit: id, subject: subject, path: path, problem: text, fix: fix)
+        }
+        var problems: [PushProblem] = []
+        // The author becomes the files' updated_by, as the saving user of an API save.
+        if let issue = Signature.problem(with: info.author.name) {
+            problems.append(problem(nil, "its author name \(issue)", "set user.name and amend the commit (git commit --amend --reset-author)"))
+        }
+        let parentTree = try info.parents.first.map { try repository.treeID(ofCommit: $0) }
+        for change in try repository.changes(from: parentTree, to: info.tree) {
+            guard let mode = change.newMode else { continue }  // A removal: always allowed.
+            if let issue = fileProblem(change, mode: mode, repository: repository, policy: policy) {
+                problems.append(problem(change.path, issue.problem, issue.fix))
+            }
+        }
+        return problems
+    }
+
+    /// What is wrong with one added or changed path, nil when nothing is.
+    private static func fileProblem(
+        _ change: PathChange, mode: UInt32, repository: Repository, policy: PushPolicy
+    ) -> (problem: String, fix: String)? {
+        switch mode {
+        case 0o100644: break
+        case 0o100755: return ("it is executable", "run git update-index --chmod=-x '\(change.path)' and commit")
+        case 0o120000: return ("it is a symbolic link", "replace it by a file, or remove it")
+        case 0o160000: return ("it is a submodule", "remove it (git rm --cached '\(change.path)')")
+        default: return ("its mode \(String(mode, radix: 8)) is not a regular file's", "replace it by a regular file")
+        }
+        guard let blob = change.newBlob else { return nil }
+        if change.path == attributesPath {
+            return nil
+        }
+        let key: FileKey
+        do {
+            key = try FileKey(parsing: change.path)
+        } catch let error as StoreError {
+            return (error.message, layoutFix)
+        } catch {
+            return ("it is not a Folio file path (PROJECT/prd/NAME.json or PROJECT/implementation/NAME.json)", layoutFix)
+        }
+        guard key.path == change.path else {
+            return ("it is not a Folio file path (PROJECT/prd/NAME.json or PROJECT/implementation/NAME.json)", layoutFix)
+        }
+        do {
+            // JSON escapes at most six bytes per character (\u00XX): a blob larger than that for the
+            // limit cannot hold a content within it, and is not read into memory.
+            let size = try repository.blobSize(blob)
+            let ceiling = policy.maxContentBytes.multipliedReportingOverflow(by: 6).partialValue + 1 << 20
+            guard size <= ceiling else {
+                return ("it is \(size) bytes, far over the \(policy.maxContentBytes)-byte content limit", "split the document or shorten it")
+            }
+            return envelopeProblem(try repository.readBlob(blob), key: key, policy: policy)
+        } catch {
+            return ("it could not be read (\(error))", "push again; if it persists, check the repository with git fsck")
+        }
+    }
+
+    /// The envelope rules: UTF-8 JSON, an object of exactly `content` (a string within the limit, no NUL),
+    /// `metadata` (an object) and `type` (the file's folder).
+    static func envelopeProblem(_ data: Data, key: FileKey, policy: PushPolicy) -> (problem: String, fix: String)? {
+        let shape = "save it as {\"content\": \"...\", \"metadata\": {...}, \"type\": \"\(key.fileType.rawValue)\"}"
+        guard String(validating: data, as: UTF8.self) != nil else {
+            return ("it is not valid UTF-8", "save it as UTF-8")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(data)
+        } catch {
+            return ("it is not valid JSON (\(error))", shape)
+        }
+        guard let members = value.objectValue else { return ("it is \(value.kindDescription), not a JSON object", shape) }
+        let unknown = members.keys.filter { !["content", "metadata", "type"].contains($0) }.sorted()
+        if !unknown.isEmpty {
+            return ("it has fields other than content, metadata and type (\(unknown.joined(separator: ", ")))", "move them into metadata")
+        }
+        guard case .string(let content)? = members["content"] else {
+            return ("its \"content\" is \(members["content"]?.kindDescription ?? "missing"), not a string", shape)
+        }
+        guard case .object? = members["metadata"] else {
+            return ("its \"metadata\" is \(members["metadata"]?.kindDescription ?? "missing"), not an object", shape)
+        }
+        guard case .string(let type)? = members["type"], type == key.fileType.rawValue else {
+            let found = members["type"].map { value in
+                if case .string(let text) = value { return "\"\(text.prefix(40))\"" }
+                return value.kindDescription
+            } ?? "missing"
+            return ("its \"type\" is \(found) but the file is in \(key.fileType.rawValue)/", "set \"type\" to \"\(key.fileType.rawValue)\" or move the file")
+        }
+        let size = content.utf8.count
+        if size > policy.maxContentBytes {
+            return ("its content is \(size) bytes; the limit is \(policy.maxContentBytes) (FOLIO_MAX_CONTENT_BYTES)", "split the document or shorten it")
+        }
+        if content.unicodeScalars.contains("\0") {
+            return ("its content contains a NUL character", "documents are text; remove it")
+        }
+        return nil
+    }
+}
