@@ -23,8 +23,8 @@ public func buildApplication(
         logger: logger)
 }
 
-/// The routes: the document API under `/api` behind bearer authentication, the web UI under `/ui` behind
-/// its sign-in, presigned local files, health probes and the OpenAPI document outside both, and a JSON
+/// The routes: the document API under `/api` behind bearer authentication, git's smart HTTP under `/git`
+/// with the same tokens, the web UI under `/ui` behind its sign-in, presigned local files, health probes and the OpenAPI document outside both, and a JSON
 /// 404 for everything else.
 func buildRouter(store: DocumentStore, configuration: ServerConfiguration) -> Router<FolioRequestContext> {
     let router = Router(context: FolioRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -39,6 +39,9 @@ func buildRouter(store: DocumentStore, configuration: ServerConfiguration) -> Ro
         .add(middleware: BearerAuthMiddleware(tokens: configuration.tokens))
         .addRoutes(ProjectController(store: store).endpoints)
         .addRoutes(DocumentController(store: store, configuration: configuration).endpoints)
+    router.group("git")
+        .addRoutes(GitController(
+            repositoryPath: store.configuration.repositoryPath, tokens: configuration.tokens, pushRefusal: configuration.gitPushRefusal).endpoints)
     // The UI's templates ship with the server; without them it cannot start (a packaging error).
     do {
         let renderer = try UIRenderer()

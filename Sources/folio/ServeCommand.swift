@@ -1,4 +1,5 @@
 import ArgumentParser
+import FolioHooks
 import FolioServer
 import FolioStore
 import FolioSupport
@@ -35,6 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
             var logger = Logger(label: "folio", factory: LineLogHandler.init)
             logger.logLevel = Logger.Level.fromEnvironment(default: .info)
             let store = try DocumentStore.open(storeConfiguration, logger: logger, background: true)
+            server.gitPushRefusal = installHooks(storeConfiguration, logger: logger)
             // Runs after the server has stopped: saves still queued are written and the mirror drained once.
             defer { store.close() }
             let address = server.host.contains(":") ? "[\(server.host)]" : server.host
@@ -50,6 +52,22 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw StoreError(.unavailable, "cannot serve on \(address):\(server.port): \(error)", cause: error)
             }
+        }
+    }
+
+    /// Makes sure Folio's hooks guard the repository before pushes over HTTP are let in; returns why
+    /// pushes stay refused when that cannot be done.
+    private func installHooks(_ configuration: StoreConfiguration, logger: Logger) -> String? {
+        do {
+            let outcomes = try HookInstaller.install(
+                repositoryPath: configuration.repositoryPath, folio: try HookSettings.executable(),
+                settings: HookSettings.settings(for: configuration), force: false)
+            let written = outcomes.filter { $0.outcome == .written }.map(\.name)
+            if !written.isEmpty { logger.info("installed Folio's git hooks", metadata: ["hooks": "\(written.joined(separator: ", "))"]) }
+            return nil
+        } catch {
+            logger.error("git push over HTTP is off: the hooks could not be installed", metadata: ["error": "\(error)"])
+            return "pushes over HTTP are off: \(error)"
         }
     }
 }

@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import NIOCore
+
+/// One run of `git http-backend`, git's own CGI program for the smart HTTP protocol: the request body
+/// goes to its standard input and its standard output (CGI headers, then the body) comes back as a
+/// stream of buffers. Running git's program rather than speaking the protocol here keeps clone, fetch
+/// and push exactly as git does them, hooks included.
+final class GitBackendProcess: @unchecked Sendable {
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private let errors = Pipe()
+    /// Chunks read ahead of the client at most; the reader waits for the client beyond that, so a slow
+    /// clone holds a bounded amount of memory.
+    /// (Made at zero and raised, because libdispatch traps when a semaphore is freed below the value it
+    /// was made with, which the reader's last wait leaves it at.)
+    private let readAhead: DispatchSemaphore = {
+        let semaphore = DispatchSemaphore(value: 0)
+        for _ in 0..<16 { semaphore.signal() }
+        return semaphore
+    }()
+    private let logger: Logger
+    /// What git wrote to standard error, read as it comes so that a full pipe never stalls git.
+    private let stderrText = StderrCollector()
+
+    init(environment: [String: String], logger: Logger) throws {
+        self.logger = logger
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "http-backend"]
+        process.environment = environment
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let handle = errors.fileHandleForReading
+        let collector = stderrText
+        DispatchQueue.global().async { collector.finish(handle.readDataToEndOfFile()) }
+    }
+
+    /// Copies `body` to git's standard input on a thread of its own (pipe writes block), then closes it.
+    func feed<Body: AsyncSequence & Sendable>(_ body: Body) -> Task<Void, Never> where Body.Element == ByteBuffer {
+        let handle = input.fileHandleForWriting
+        return Task {
+            do {
+                for try await buffer in body {
+                    let data = Data(buffer.readableBytesView)
+                    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                        DispatchQueue.global().async {
+                            continuation.resume(with: Result { try handle.write(contentsOf: data) })
+                        }
+                    }
+                }
+            } catch {
+                // The client went away or git stopped reading (it refused the request): git sees the end
+                // of its input and answers or exits; nothing more to do here.
+            }
+            try? handle.close()
+        }
+    }
+
+    /// git's standard output, read on a thread of its own. Each chunk is released to the reader only
+    /// after the previous ones were taken (`chunkTaken`), `readAhead` at most.
+    func outputChunks() -> AsyncStream<ByteBuffer> {
+        let fd = output.fileHandleForReading.fileDescriptor
+        let semaphore = readAhead
+        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let collector = stderrText
+        let logger = logger
+        let process = process
+        DispatchQueue.global().async {
+            var bytes = [UInt8](repeating: 0, count: 64 * 1024)
+            while true {
+                semaphore.wait()
+                let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { semaphore.signal(); continue }
+                guard count > 0 else { break }
+                continuation.yield(ByteBuffer(bytes: bytes[0..<count]))
+            }
+            continuation.finish()
+            process.waitUntilExit()
+            let stderr = collector.wait()
+            if process.terminationStatus != 0 || !stderr.isEmpty {
+                logger.warning("git http-backend", metadata: [
+                    "status": "\(process.terminationStatus)", "stderr": "\(stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000))",
+                ])
+            }
+        }
+        return stream
+    }
+
+    /// Lets the output reader go on by one chunk.
+    func chunkTaken() {
+        readAhead.signal()
+    }
+
+    /// Stops git when the client is gone before it finished.
+    func stop() {
+        if process.isRunning { process.terminate() }
+    }
+}
+
+/// Standard error of a child process, handed from the thread that reads it to the one that logs it.
+private final class StderrCollector: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var text = ""
+
+    func finish(_ data: Data) {
+        text = String(decoding: data, as: UTF8.self)
+        done.signal()
+    }
+
+    func wait() -> String {
+        done.wait()
+        return text
+    }
+}

@@ -1,0 +1,179 @@
+import FolioStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// git's smart HTTP protocol under `/git/folio.git`: clone and fetch for every token, push for
+/// read-write tokens, through `git http-backend` on the deployment repository. Pushes run the
+/// repository's hooks, so they are checked, recorded and mirrored as API saves are.
+struct GitController: Sendable {
+    /// The repository's name in URLs, whatever its folder is called.
+    static let repositoryName = "folio.git"
+    let repositoryPath: String
+    let tokens: [APIToken]
+    /// Why pushes over HTTP are refused, nil when they are allowed (Folio's hooks are installed).
+    let pushRefusal: String?
+
+    var endpoints: RouteCollection<FolioRequestContext> {
+        let routes = RouteCollection(context: FolioRequestContext.self)
+        routes.get("\(Self.repositoryName)/info/refs", use: serve)
+        routes.post("\(Self.repositoryName)/git-upload-pack", use: serve)
+        routes.post("\(Self.repositoryName)/git-receive-pack", use: serve)
+        return routes
+    }
+
+    @Sendable func serve(_ request: Request, context: FolioRequestContext) async throws -> Response {
+        let path = request.uri.path
+        let pushing = path.hasSuffix("/git-receive-pack") || request.uri.queryParameters.get("service") == "git-receive-pack"
+        let caller: String
+        switch authorize(request, pushing: pushing) {
+        case .failure(let refusal): return refusal.response
+        case .success(let name): caller = name
+        }
+        if pushing, let pushRefusal { return plain(.forbidden, pushRefusal) }
+
+        let suffix = path.dropFirst("/git/\(Self.repositoryName)".count)
+        let folder = URL(fileURLWithPath: repositoryPath).standardizedFileURL
+        var environment = ProcessInfo.processInfo.environment
+        // The server's tokens are not git's business, nor its hooks'.
+        environment["FOLIO_API_TOKENS"] = nil
+        environment["GIT_PROJECT_ROOT"] = folder.deletingLastPathComponent().path
+        environment["PATH_INFO"] = "/" + folder.lastPathComponent + suffix
+        environment["GIT_HTTP_EXPORT_ALL"] = "1"
+        environment["REQUEST_METHOD"] = request.method.rawValue
+        environment["QUERY_STRING"] = request.uri.query ?? ""
+        environment["CONTENT_TYPE"] = request.headers[.contentType] ?? ""
+        if let length = request.headers[.contentLength] { environment["CONTENT_LENGTH"] = length }
+        if let encoding = request.headers[.contentEncoding] { environment["HTTP_CONTENT_ENCODING"] = encoding }
+        if let protocolHeader = request.headers[HTTPField.Name("Git-Protocol")!] { environment["GIT_PROTOCOL"] = protocolHeader }
+        // http-backend lets only an authenticated user push; who it was is the token's holder.
+        environment["REMOTE_USER"] = caller
+        environment["REMOTE_ADDR"] = "127.0.0.1"
+
+        let backend = try GitBackendProcess(environment: environment, logger: context.logger)
+        let feeding = backend.feed(request.body)
+        let chunks = CGIOutput(backend.outputChunks(), backend: backend)
+        guard let head = await chunks.readHead() else {
+            feeding.cancel()
+            backend.stop()
+            return plain(.internalServerError, "git http-backend gave no answer")
+        }
+        return Response(status: head.status, headers: head.headers, body: ResponseBody { writer in
+            defer { backend.stop() }
+            if head.rest.readableBytes > 0 { try await writer.write(head.rest) }
+            while let chunk = await chunks.next() { try await writer.write(chunk) }
+            await feeding.value
+            try await writer.finish(nil)
+        })
+    }
+
+    /// The caller's name, or the response that refuses the request. Git clients send the token as the
+    /// password of Basic authentication (`http://NAME:TOKEN@host/...`, or a credential helper); a
+    /// Bearer header works too. With no tokens configured (loopback only) everyone may clone and push.
+    private func authorize(_ request: Request, pushing: Bool) -> Result<String, ResponseError> {
+        guard !tokens.isEmpty else { return .success("anonymous") }
+        guard let header = request.headers[.authorization], let presented = Self.presentedToken(header) else {
+            var response = plain(.unauthorized, "this repository needs a Folio API token as the password (or a Bearer token)")
+            response.headers[.wwwAuthenticate] = "Basic realm=\"Folio\", charset=\"UTF-8\""
+            return .failure(ResponseError(response: response))
+        }
+        var match: APIToken?
+        for token in tokens where BearerAuthMiddleware.equalInConstantTime(token.token, presented) { match = token }
+        guard let caller = match else {
+            var response = plain(.unauthorized, "the token is not one this server accepts")
+            response.headers[.wwwAuthenticate] = "Basic realm=\"Folio\", charset=\"UTF-8\""
+            return .failure(ResponseError(response: response))
+        }
+        if pushing && caller.readOnly {
+            return .failure(ResponseError(response: plain(.forbidden, "the token of '\(caller.name)' is read-only; it may clone and fetch, not push")))
+        }
+        return .success(caller.name)
+    }
+
+    /// The token in `Basic base64(user:token)` or `Bearer token`.
+    static func presentedToken(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { return nil }
+        switch parts[0].lowercased() {
+        case "bearer": return parts[1].trimmingCharacters(in: .whitespaces)
+        case "basic":
+            guard let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+                  let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
+            return String(text[text.index(after: colon)...])
+        default: return nil
+        }
+    }
+
+    private func plain(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+}
+
+/// A refusal carried out of `authorize`.
+struct ResponseError: Error {
+    var response: Response
+}
+
+/// git http-backend's output: CGI header lines up to a blank line, then the body.
+final class CGIOutput: @unchecked Sendable {
+    private var iterator: AsyncStream<ByteBuffer>.AsyncIterator
+    private let backend: GitBackendProcess
+
+    init(_ stream: AsyncStream<ByteBuffer>, backend: GitBackendProcess) {
+        iterator = stream.makeAsyncIterator()
+        self.backend = backend
+    }
+
+    func next() async -> ByteBuffer? {
+        let chunk = await iterator.next()
+        if chunk != nil { backend.chunkTaken() }
+        return chunk
+    }
+
+    /// Reads up to the end of the CGI header: the status (`Status:`, 200 without one), the other
+    /// headers, and what of the body came with them.
+    func readHead() async -> (status: HTTPResponse.Status, headers: HTTPFields, rest: ByteBuffer)? {
+        var buffer = ByteBuffer()
+        while true {
+            guard var chunk = await next() else { return nil }
+            buffer.writeBuffer(&chunk)
+            let bytes = buffer.readableBytesView
+            guard let end = Self.headerEnd(bytes) else {
+                if bytes.count > 64 * 1024 { return nil }
+                continue
+            }
+            let headText = String(decoding: bytes[bytes.startIndex..<end.start], as: UTF8.self)
+            var status = HTTPResponse.Status.ok
+            var headers = HTTPFields()
+            for line in headText.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                let name = line[..<colon].trimmingCharacters(in: .whitespacesAndNewlines)
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                if name.lowercased() == "status" {
+                    let code = Int(value.prefix(3)) ?? 500
+                    status = HTTPResponse.Status(code: code, reasonPhrase: String(value.dropFirst(4)))
+                } else if let fieldName = HTTPField.Name(name) {
+                    headers.append(HTTPField(name: fieldName, value: value))
+                }
+            }
+            return (status, headers, ByteBuffer(bytes: bytes[end.bodyStart...]))
+        }
+    }
+
+    /// Where the header's closing blank line starts and the body begins (`\r\n\r\n` or `\n\n`).
+    private static func headerEnd(_ bytes: ByteBufferView) -> (start: Int, bodyStart: Int)? {
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == 0x0A {
+                let next = bytes.index(after: index)
+                if next < bytes.endIndex, bytes[next] == 0x0A { return (index, next + 1) }
+                if next + 1 < bytes.endIndex, bytes[next] == 0x0D, bytes[next + 1] == 0x0A { return (index, next + 2) }
+            }
+            index = bytes.index(after: index)
+        }
+        return nil
+    }
+}
