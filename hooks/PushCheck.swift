@@ -86,6 +86,10 @@ public enum PushCheck {
         }
         guard let blob = change.newBlob else { return nil }
         if change.path == attributesPath {
+            // Attributes are for clones (diff drivers); small text is all they need.
+            guard let data = try? repository.readBlob(blob), data.count <= 64 * 1024, String(validating: data, as: UTF8.self) != nil else {
+                return ("it is not UTF-8 text of at most 64 KiB", "keep .gitattributes to a few lines of text")
+            }
             return nil
         }
         let key: FileKey

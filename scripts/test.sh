@@ -35,6 +35,11 @@ python3 Tests/reliability/reliability.py --folio .build/debug/folio \
 # /openapi.json, without tokens and with a read-write and a read-only one; any mismatch or 5xx fails.
 Tests/contract/run.sh
 
+# Git as a front door: the real git command over file:// and smart HTTP against live servers, with the
+# hooks folio serve installs (valid and invalid pushes, tokens, pushes racing API saves, textconv,
+# reindex, rewritten history).
+python3 Tests/git/front_door.py --folio .build/debug/folio
+
 # The web UI in a real headless Chromium against live servers; prints where its screenshots are.
 Tests/browser/run.sh
 
