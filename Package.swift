@@ -117,6 +117,7 @@ let package = Package(
         .target(name: "FolioTestSupport", dependencies: ["FolioPostgres"], path: "Tests/FolioTestSupport"),
         .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioSupport", "FolioTestSupport"]),
         .testTarget(name: "FolioSupportTests", dependencies: ["FolioSupport"]),
+        .testTarget(name: "FolioHooksTests", dependencies: ["FolioHooks", "FolioStore", "FolioSupport"]),
         .testTarget(name: "FolioMarkdownTests", dependencies: ["FolioMarkdown"]),
         .testTarget(name: "FolioPostgresTests", dependencies: ["FolioPostgres", "FolioTestSupport"]),
         .testTarget(name: "FolioS3Tests", dependencies: ["FolioS3", "FolioSupport"], exclude: ["sigv4_vectors.py"]),
