@@ -426,8 +426,9 @@ class Load:
     """Client threads that save until stopped, each to one or two of the keys (so files are shared)."""
 
     def __init__(self, ledger: Ledger, urls: Callable[[int], str], threads: int, keys: list[str] = KEYS,
-                 phase: Callable[[], str] = lambda: "", size: Callable[[], int] | None = None):
+                 phase: Callable[[], str] = lambda: "", size: Callable[[], int] | None = None, pause: float = 0.0):
         self.ledger, self.urls, self.keys, self.phase, self.size = ledger, urls, keys, phase, size
+        self.pause = pause  # seconds each thread waits between saves
         self.stop_event = threading.Event()
         self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)]
         self.crashed: list[str] = []
@@ -441,6 +442,8 @@ class Load:
                 http_save(self.urls(index), save)
                 if save.outcome == "unknown" and save.detail.startswith("no reply"):
                     time.sleep(0.05)  # a dead server: do not spin
+                if self.pause:
+                    self.stop_event.wait(self.pause)
         except Exception:  # noqa: BLE001 - a bug in the client must show up, not hang the run
             self.crashed.append(traceback.format_exc(limit=3))
 
@@ -743,6 +746,81 @@ def scenario_kill_server(ctx: Context) -> None:
     if killed_with_lock:
         ctx.notes.append(f"{killed_with_lock} kill(s) left refs/heads/main.lock behind")
     # One more start: the server must come up and save after the last crash.
+    server = ctx.server("-after")
+    save = http_save(server.url, ctx.ledger.new(KEYS[0], "after_crash", "http", "after"))
+    if save.outcome != "ok":
+        ctx.problems.append(f"the first save after restarting answered {save.status}: {save.detail}")
+    ctx.stop_servers()
+
+
+def scenario_kill_during_push(ctx: Context) -> None:
+    """kill -9 of `folio serve` while `git push` over HTTP and file:// races 4 API clients, --rounds times.
+
+    Each push is one commit of two files; git's "fetch first" refusals are rebased and pushed again.
+    A push git reported done is acknowledged like a 2xx save; one cut off by the kill is unknown."""
+    ctx.env.init()
+    pushed = 0
+    for round_number in range(ctx.rounds):
+        phase = f"round{round_number + 1}"
+        server = ctx.server(f"-r{round_number + 1}")
+        # Paced: under saves back to back a fetch-rebase-push round trip rarely finds main where it
+        # fetched it, and git refuses the push as "fetch first" every time (nothing lost, nothing tested).
+        load = Load(ctx.ledger, lambda _i: server.url, threads=4, phase=lambda: phase, pause=1.0).start()
+        stop = threading.Event()
+        clone = ctx.env.root / f"clone-{phase}"
+        git_env = dict(ctx.env.env, GIT_TERMINAL_PROMPT="0")
+
+        def push_loop() -> None:
+            nonlocal pushed
+            if run(["git", "clone", "-q", f"{server.url}/git/folio.git", str(clone)], env=git_env).returncode != 0:
+                return
+            n = 0
+            while not stop.is_set():
+                n += 1
+                author = f"pusher {phase} {n}"
+                saves = [ctx.ledger.new(f"{PROJECT}/prd/push_{phase}_{n}.json", author, "push", phase),
+                         ctx.ledger.new(f"{PROJECT}/implementation/push_{phase}_{n}.json", author, "push", phase)]
+                for save in saves:
+                    path = clone / save.key
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    kind = save.key.split("/")[1]
+                    path.write_text(json.dumps({"content": save.content, "metadata": {}, "type": kind}))
+                env = dict(git_env, GIT_AUTHOR_NAME=author, GIT_AUTHOR_EMAIL="p@example.com",
+                           GIT_COMMITTER_NAME=author, GIT_COMMITTER_EMAIL="p@example.com")
+                run(["git", "-C", str(clone), "add", "-A"], env=env)
+                run(["git", "-C", str(clone), "commit", "-qm", f"Push {n}"], env=env)
+                remote = f"{server.url}/git/folio.git" if n % 2 else f"file://{ctx.env.repo}"
+                for _attempt in range(20):
+                    result = run(["git", "-C", str(clone), "push", remote, "HEAD:main"], env=env, timeout=120)
+                    if result.returncode == 0 or stop.is_set():
+                        break
+                    if run(["git", "-C", str(clone), "pull", "-q", "--rebase", f"file://{ctx.env.repo}", "main"],
+                           env=env).returncode != 0:
+                        break
+                commit = run(["git", "-C", str(clone), "rev-parse", "HEAD"], env=env).stdout.decode().strip()
+                for save in saves:
+                    save.commit = commit
+                    save.outcome = "ok" if result.returncode == 0 else "unknown"
+                    save.detail = short(result.stderr)
+                if result.returncode != 0:
+                    ctx.notes.append(f"{phase}: push {n} not acknowledged: {short(result.stderr, 200)}")
+                    return
+                pushed += 1
+
+        pusher = threading.Thread(target=push_loop)
+        pusher.start()
+        time.sleep(random.uniform(1.0, 4.0))
+        server.kill9()
+        stop.set()
+        pusher.join(timeout=300)
+        load.stop()
+        ctx.problems += [f"client: {c}" for c in load.crashed]
+        ctx.notes.append(f"{phase}: {ctx.ledger.counts(phase)}")
+        ctx.problems += [f"{phase}: {p}" for p in unexpected_replies(
+            _only([s for s in ctx.ledger.saves if s.phase == phase and s.via != "push"]), phase, allow_unknown=True)]
+    ctx.notes.append(f"{pushed} pushes acknowledged")
+    if pushed == 0:
+        ctx.problems.append("no push was acknowledged in any round: the scenario tested nothing")
     server = ctx.server("-after")
     save = http_save(server.url, ctx.ledger.new(KEYS[0], "after_crash", "http", "after"))
     if save.outcome != "ok":
@@ -1116,6 +1194,7 @@ def run_scenario(name: str, body: Callable[[Context], None], work: Path, rounds:
 SCENARIOS: list[tuple[str, Callable[[Context], None], bool]] = [
     ("kill-server", scenario_kill_server, False),
     ("kill-cli", scenario_kill_cli, False),
+    ("kill-during-push", scenario_kill_during_push, False),
     ("two-servers", scenario_two_servers, False),
     # The same load on two servers sharing one PostgreSQL catalog (FOLIO_TEST_DATABASE_URL).
     ("two-servers-postgres", scenario_two_servers, False),
