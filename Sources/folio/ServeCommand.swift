@@ -63,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
                 repositoryPath: configuration.repositoryPath, folio: try HookSettings.executable(),
                 settings: HookSettings.settings(for: configuration), force: false)
             let written = outcomes.filter { $0.outcome == .written }.map(\.name)
-            if !written.isEmpty { logger.info("installed Folio's git hooks", metadata: ["hooks": "\(written.joined(separator: ", "))"]) }
+            // Debug, not info: the one stderr line a failed start prints (a taken port) stays the only one.
+            if !written.isEmpty { logger.debug("installed Folio's git hooks", metadata: ["hooks": "\(written.joined(separator: ", "))"]) }
             return nil
         } catch {
             logger.error("git push over HTTP is off: the hooks could not be installed", metadata: ["error": "\(error)"])

@@ -32,6 +32,10 @@ extension Ingest {
             // the catalog and the mirror to match would be the wrong answer to a typo.
             throw StoreError(.unavailable, "the repository at \(repository.path) has no \(branch), but the catalog has recorded commits up to \(tip.short); check FOLIO_REPO_PATH and FOLIO_DATABASE_URL (or run folio reindex to empty the catalog)")
         }
+        if tip == branchTip { return }
+        // A branch whose own commit is missing is a damaged repository, not a rewritten one: rebuilding
+        // from it would empty the catalog, while reads can still fall back to the mirror.
+        guard try repository.objectKind(branchTip) != nil else { return }
         guard try repository.objectKind(tip) != nil, try repository.isAncestor(tip, of: branchTip) else {
             throw HistoryRewritten(catalogTip: tip, branchTip: branchTip)
         }
@@ -50,9 +54,18 @@ extension Ingest {
             "reason": "\(rewrite)", "catalog_tip": "\(rewrite.catalogTip.hex)", "branch_tip": "\(rewrite.branchTip.hex)",
             "note": "revisions that are no longer on the branch leave the catalog; git still has them until it collects garbage",
         ])
+        let tip = try repository.resolveReference(branch)
+        // The catalog is emptied only once the history it will be rebuilt from is known to be readable.
+        do {
+            if let tip { _ = try repository.firstParentChain(from: tip, stoppingAt: nil) }
+        } catch {
+            throw StoreError(
+                .unavailable, "\(rewrite), but the branch's history cannot be read to rebuild the catalog (\(error)); check the repository with git fsck",
+                cause: error)
+        }
         let before = try committedFileKeys(catalog)
         try catalog.resetDerivedState()
-        if let tip = try repository.resolveReference(branch) {
+        if let tip {
             try catchUp(repository: repository, catalog: catalog, to: tip, progress: progress)
         }
         let now = Date()
