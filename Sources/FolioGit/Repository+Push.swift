@@ -89,3 +89,21 @@ extension Repository {
 public enum ObjectKind: Sendable {
     case commit, tree, blob, tag
 }
+
+extension Repository {
+    /// Deletes `name` if it still points at `expected`; false when it is gone or points elsewhere
+    /// (another push replaced it, and that push's hook deals with it).
+    public func deleteReference(_ name: String, expected: ObjectID) throws -> Bool {
+        var reference: OpaquePointer?
+        let found = git_reference_lookup(&reference, handle, name)
+        if found == GIT_ENOTFOUND.rawValue { return false }
+        try check(found, "git_reference_lookup")
+        defer { git_reference_free(reference) }
+        guard let target = git_reference_target(reference), ObjectID(target.pointee) == expected else { return false }
+        // libgit2 deletes only if the ref still holds the target it was looked up with.
+        let deleted = git_reference_delete(reference)
+        if deleted == GIT_EMODIFIED.rawValue { return false }
+        try check(deleted, "git_reference_delete")
+        return true
+    }
+}

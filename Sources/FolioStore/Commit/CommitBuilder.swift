@@ -62,7 +62,7 @@ struct CommitBuilder {
     }
 
     /// A file's new blob and how it got there, before the request's commit exists.
-    private struct Planned {
+    fileprivate struct Planned {
         var change: CommitRecord.Change
         var outcome: FileOutcome
     }
@@ -82,55 +82,52 @@ struct CommitBuilder {
                 existing = try state.tree.flatMap { try repository.blobID(at: key.path, inTree: $0) }
             }
             switch change.kind {
-            case .delete:
-                guard existing != nil else { return .failed(StoreError(.notFound, "\(key.path) does not exist")) }
+            case .delete, .deleteIfPresent:
+                guard existing != nil else {
+                    if case .deleteIfPresent = change.kind { continue }
+                    return .failed(StoreError(.notFound, "\(key.path) does not exist"))
+                }
                 planned.append(Planned(
                     change: CommitRecord.Change(key: key, action: .delete, blob: nil, size: 0, metadata: nil),
                     outcome: FileOutcome(key: key, action: .delete, merged: false, created: false)))
                 blobs[key.path] = .some(nil)
-            case .put(var content, var metadata, let baseCommit, let restoring):
-                var merged = false
-                if let baseCommit {
-                    let baseBlob = try repository.blobID(at: key.path, inCommit: baseCommit)
-                    if baseBlob != existing {
-                        let currentEnvelope: Envelope?
-                        let baseEnvelope: Envelope?
-                        do {
-                            currentEnvelope = try existing.map { try Envelope.decode(repository.readBlob($0), key: key.path) }
-                            baseEnvelope = try baseBlob.map { try Envelope.decode(repository.readBlob($0), key: key.path) }
-                        } catch let error as StoreError {
-                            // A file committed around Folio cannot be merged; only this request fails.
-                            return .failed(error)
-                        }
-                        let merge = try FileMerge.merge(base: baseEnvelope?.content ?? "", ours: currentEnvelope?.content ?? "", theirs: content)
-                        guard merge.isClean, let currentEnvelope else {
-                            return .conflict(
-                                key: key, content: currentEnvelope?.content ?? "", metadata: currentEnvelope?.metadata ?? [:],
-                                text: currentEnvelope == nil ? "the file was deleted after \(baseCommit.short)" : merge.text)
-                        }
-                        content = merge.text
-                        merged = true
-                        // Metadata keys the saver did not touch keep the newer version's values.
-                        let baseMetadata = baseEnvelope?.metadata ?? [:]
-                        for (name, value) in currentEnvelope.metadata where metadata[name] == baseMetadata[name] {
-                            metadata[name] = value
-                        }
-                    }
+            case .put(let content, let metadata, let baseCommit, let restoring):
+                if let refusal = try put(
+                    key, content: content, metadata: metadata, baseCommit: baseCommit, restoring: restoring, existing: existing,
+                    author: request.author.name, planned: &planned, unchanged: &unchanged, blobs: &blobs)
+                {
+                    return refusal
                 }
-                metadata["updated_by"] = .string(request.author.name)
-                let envelope = Envelope(content: content, metadata: metadata, type: key.fileType.rawValue)
-                let bytes = envelope.encoded()
-                if try Repository.hashBlob(bytes) == existing {
+            case .putBlob(let pushed, let baseCommit):
+                let baseBlob = try baseCommit.flatMap { try repository.blobID(at: key.path, inCommit: $0) }
+                let data = try repository.readBlob(pushed)
+                let envelope: Envelope
+                do {
+                    envelope = try Envelope.decode(data, key: key.path)
+                } catch let error as StoreError {
+                    return .failed(error)
+                }
+                guard baseBlob == existing else {
+                    // Saved since the pushed commit's parent: merged as an API save with that base would be.
+                    if let refusal = try put(
+                        key, content: envelope.content, metadata: envelope.metadata, baseCommit: baseCommit, restoring: false,
+                        existing: existing, author: request.author.name, planned: &planned, unchanged: &unchanged, blobs: &blobs)
+                    {
+                        return refusal
+                    }
+                    continue
+                }
+                // Still as the pushed commit found it: the pushed bytes are kept, as a push to the branch keeps them.
+                if pushed == existing {
                     unchanged.append(key)
                     continue
                 }
-                let blob = try repository.writeBlob(bytes, path: key.path)
-                let action: Action = restoring ? .restore : (existing == nil ? .create : .update)
+                let action: Action = existing == nil ? .create : .update
                 planned.append(Planned(
                     change: CommitRecord.Change(
-                        key: key, action: action, blob: blob, size: bytes.count, metadata: JSONValue.object(envelope.metadata).canonicalText),
-                    outcome: FileOutcome(key: key, action: action, merged: merged, created: existing == nil)))
-                blobs[key.path] = .some(blob)
+                        key: key, action: action, blob: pushed, size: data.count, metadata: JSONValue.object(envelope.metadata).canonicalText),
+                    outcome: FileOutcome(key: key, action: action, merged: false, created: existing == nil)))
+                blobs[key.path] = .some(pushed)
             }
         }
         if planned.isEmpty { return .unchanged(keys: unchanged) }
@@ -154,6 +151,60 @@ struct CommitBuilder {
         let order = Dictionary(uniqueKeysWithValues: request.changes.enumerated().map { ($0.element.key.path, $0.offset) })
         files.sort { order[$0.key.path, default: 0] < order[$1.key.path, default: 0] }
         return .committed(commit: commit, files: files)
+    }
+}
+
+extension CommitBuilder {
+    /// Plans a new version of `key` (merged three-way when `baseCommit` names an older version than
+    /// `existing`); returns the request's refusal when the merge conflicts or a version cannot be read.
+    fileprivate func put(
+        _ key: FileKey, content: String, metadata: [String: JSONValue], baseCommit: ObjectID?, restoring: Bool, existing: ObjectID?,
+        author: String, planned: inout [Planned], unchanged: inout [FileKey], blobs: inout [String: ObjectID?]
+    ) throws -> Outcome? {
+        var content = content, metadata = metadata
+        var merged = false
+        if let baseCommit {
+            let baseBlob = try repository.blobID(at: key.path, inCommit: baseCommit)
+            if baseBlob != existing {
+                let currentEnvelope: Envelope?
+                let baseEnvelope: Envelope?
+                do {
+                    currentEnvelope = try existing.map { try Envelope.decode(repository.readBlob($0), key: key.path) }
+                    baseEnvelope = try baseBlob.map { try Envelope.decode(repository.readBlob($0), key: key.path) }
+                } catch let error as StoreError {
+                    // A file committed around Folio cannot be merged; only this request fails.
+                    return .failed(error)
+                }
+                let merge = try FileMerge.merge(base: baseEnvelope?.content ?? "", ours: currentEnvelope?.content ?? "", theirs: content)
+                guard merge.isClean, let currentEnvelope else {
+                    return .conflict(
+                        key: key, content: currentEnvelope?.content ?? "", metadata: currentEnvelope?.metadata ?? [:],
+                        text: currentEnvelope == nil ? "the file was deleted after \(baseCommit.short)" : merge.text)
+                }
+                content = merge.text
+                merged = true
+                // Metadata keys the saver did not touch keep the newer version's values.
+                let baseMetadata = baseEnvelope?.metadata ?? [:]
+                for (name, value) in currentEnvelope.metadata where metadata[name] == baseMetadata[name] {
+                    metadata[name] = value
+                }
+            }
+        }
+        metadata["updated_by"] = .string(author)
+        let envelope = Envelope(content: content, metadata: metadata, type: key.fileType.rawValue)
+        let bytes = envelope.encoded()
+        if try Repository.hashBlob(bytes) == existing {
+            unchanged.append(key)
+            return nil
+        }
+        let blob = try repository.writeBlob(bytes, path: key.path)
+        let action: Action = restoring ? .restore : (existing == nil ? .create : .update)
+        planned.append(Planned(
+            change: CommitRecord.Change(
+                key: key, action: action, blob: blob, size: bytes.count, metadata: JSONValue.object(envelope.metadata).canonicalText),
+            outcome: FileOutcome(key: key, action: action, merged: merged, created: existing == nil)))
+        blobs[key.path] = .some(blob)
+        return nil
     }
 }
 

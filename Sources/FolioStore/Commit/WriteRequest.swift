@@ -8,8 +8,15 @@ struct WriteRequest: Sendable {
     enum Kind: Sendable {
         /// Put a version of the file. `restoring` marks a restore (its own action in history).
         case put(content: String, metadata: [String: JSONValue], baseCommit: ObjectID?, restoring: Bool)
+        /// Put an envelope that is in git already (a pushed file being landed on the branch), based on
+        /// `baseCommit`: kept byte for byte when the file is still as it was there, merged as a `put`
+        /// with that base otherwise.
+        case putBlob(blob: ObjectID, baseCommit: ObjectID?)
         /// Remove the file from the branch (its history stays).
         case delete
+        /// Remove the file if the branch has it, else nothing (a pushed delete being landed: someone may
+        /// have deleted the file first). Reported only when it removed something.
+        case deleteIfPresent
     }
 
     /// One file's change.
