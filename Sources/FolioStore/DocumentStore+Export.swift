@@ -29,7 +29,7 @@ extension DocumentStore {
             return (try repository.commit(id).committer.time, files, bytes)
         }
         guard !listed.isEmpty else {
-            throw StoreError(.notFound, "project \(projectID) has no files at commit \(id.short)", field: commit == nil ? "pid" : "at")
+            throw StoreError(.notFound, "project \(projectID) has no files at commit \(id.short)")
         }
         if format == .zip {
             let pathBytes = listed.reduce(Int64(0)) { $0 + Int64($1.path.utf8.count) }

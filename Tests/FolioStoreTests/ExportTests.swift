@@ -5,27 +5,6 @@ import Foundation
 import Testing
 
 @Suite struct ExportTests {
-    /// Every file below `folder`, by relative path, with its bytes.
-    static func files(in folder: String) throws -> [String: Data] {
-        var found: [String: Data] = [:]
-        let enumerator = FileManager.default.enumerator(atPath: folder)
-        while let path = enumerator?.nextObject() as? String {
-            var isFolder: ObjCBool = false
-            FileManager.default.fileExists(atPath: folder + "/" + path, isDirectory: &isFolder)
-            if !isFolder.boolValue { found[path] = FileManager.default.contents(atPath: folder + "/" + path) }
-        }
-        return found
-    }
-
-    /// What `git archive COMMIT PROJECT/` holds, unpacked by tar.
-    static func gitArchive(_ repository: String, _ commit: String, _ project: String, into folder: String) throws -> [String: Data] {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try git("-C", repository, "archive", "--format=tar", "-o", folder + ".tar", commit, project + "/")
-        let unpacked = try runCommand("/usr/bin/env", ["tar", "-xf", folder + ".tar", "-C", folder])
-        #expect(unpacked.status == 0, "\(unpacked.stderr)")
-        return try files(in: folder)
-    }
-
     func collect(_ archive: ProjectArchive) async throws -> Data {
         var data = Data()
         for try await chunk in archive { data += chunk }
@@ -47,7 +26,7 @@ import Testing
         let tip = try #require(try fixture.gitTip())
 
         for (label, commit) in [("tip", nil), ("old", old)] as [(String, ObjectID?)] {
-            let expected = try ExportTests.gitArchive(fixture.repoPath, commit?.hex ?? tip, project, into: fixture.folder.child("git-\(label)"))
+            let expected = try gitArchiveContents(repository: fixture.repoPath, commit: commit?.hex ?? tip, project: project, into: fixture.folder.child("git-\(label)"))
             #expect(expected.count == 3 && expected.keys.contains("\(project)/implementation/\(longName).json"))
 
             let tarGzip = try fixture.store.export(projectID: project, at: commit, format: .tarGzip)
@@ -58,7 +37,7 @@ import Testing
             try FileManager.default.createDirectory(atPath: tarFolder, withIntermediateDirectories: true)
             let untar = try runCommand("/usr/bin/env", ["tar", "-xzf", tarFile, "-C", tarFolder])
             #expect(untar.status == 0, "\(untar.stderr)")
-            #expect(try ExportTests.files(in: tarFolder) == expected, "\(label): tar.gz")
+            #expect(filesBelow(tarFolder) == expected, "\(label): tar.gz")
             // The pax global header names the commit, as git archive's does.
             let id = try runCommand("/bin/sh", ["-c", "gzip -dc '\(tarFile)' | git get-tar-commit-id"])
             #expect(id.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == tarGzip.commit.hex)
@@ -69,7 +48,7 @@ import Testing
             let zipFolder = fixture.folder.child("zip-\(label)")
             let unzip = try runCommand("/usr/bin/env", ["unzip", "-q", zipFile, "-d", zipFolder])
             #expect(unzip.status == 0, "\(unzip.stderr)")
-            #expect(try ExportTests.files(in: zipFolder) == expected, "\(label): zip")
+            #expect(filesBelow(zipFolder) == expected, "\(label): zip")
             let test = try runCommand("/usr/bin/env", ["unzip", "-t", zipFile])
             #expect(test.status == 0 && test.stdout.contains("No errors detected"), "unzip verifies every entry's CRC: \(test.stdout)")
             let comment = try runCommand("/usr/bin/env", ["unzip", "-z", zipFile])
