@@ -11,16 +11,16 @@ struct SaveBatchCommand: AsyncParsableCommand {
         discussion: """
             DIR holds the project's files as an export lays them out:
 
-              DIR/prd/NAME.json                an envelope {"content", "metadata", "type"}, as exported
-              DIR/prd/NAME.md                  plain text: the content; the file keeps its current metadata
-              DIR/implementation/NAME.json     (or NAME.md) likewise
+              DIR/prd/NAME.json      an envelope {"content", "metadata", "type"}
+              DIR/prd/NAME.md        text: the content (metadata stays as it is)
+              DIR/implementation/    NAME.json or NAME.md likewise
 
-            DIR may also be the folder an export was unpacked into (holding PROJECT/prd/...), so
-            export, unpack, edit and save-batch round-trips. Names follow the key rules (letters, digits,
-            '.', '-', '_'); hidden files are skipped and anything else is an error. Every file is checked
-            before anything is written: one invalid file saves nothing. Files that did not change are
-            reported unchanged; with --delete-missing, the project's files that are not in DIR are deleted
-            in the same commit.
+            DIR may also be the folder an export was unpacked into (holding
+            PROJECT/prd/...): export, unpack, edit, save-batch round-trips.
+            Hidden files are skipped; anything else is an error. Every file is
+            checked first: one invalid file saves nothing. Unchanged files are
+            reported so; --delete-missing also deletes the project's files
+            that are not in DIR, in the same commit.
             """)
     @OptionGroup var options: StoreOptions
     @Argument(help: "The project id.") var project: String
