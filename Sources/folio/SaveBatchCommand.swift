@@ -18,9 +18,10 @@ struct SaveBatchCommand: AsyncParsableCommand {
             DIR may also be the folder an export was unpacked into (holding
             PROJECT/prd/...): export, unpack, edit, save-batch round-trips.
             Hidden files are skipped; anything else is an error. Every file is
-            checked first: one invalid file saves nothing. Unchanged files are
-            reported so; --delete-missing also deletes the project's files
-            that are not in DIR, in the same commit.
+            checked first: one invalid file saves nothing. A file holding what
+            the project holds (or held at --base) is reported unchanged and not
+            saved again, whoever saved it last. --delete-missing also deletes
+            the project's files that are not in DIR, in the same commit.
             """)
     @OptionGroup var options: StoreOptions
     @Argument(help: "The project id.") var project: String
@@ -40,14 +41,20 @@ struct SaveBatchCommand: AsyncParsableCommand {
             let baseCommit = try base.map { try store.commitID($0, field: "base") }
             var files: [BatchFile] = []
             var sources: [String] = []
+            // Files the folder holds as they are: reported unchanged, not saved again. A save by another
+            // author would otherwise be a new revision of every untouched file (the envelope names who
+            // saved it), so a folder edited in one place would rewrite the whole project's history.
+            var untouched: [FileLine] = []
             for entry in folder.entries {
-                var metadata = entry.metadata
-                if metadata == nil {
-                    // A plain-text file changes the content only.
-                    metadata = (try? store.load(entry.key))?.metadata ?? [:]
+                let current = try? store.load(entry.key)
+                let asBased = baseCommit.flatMap { try? store.load(entry.key, at: $0) }
+                if let current, entry.matches(current) || asBased.map(entry.matches) == true {
+                    untouched.append(FileLine(file_key: entry.key.path, commit: current.commit, changed: false, merged: false, created: false))
+                    continue
                 }
-                files.append(BatchFile(
-                    type: entry.key.fileType, name: entry.key.name, content: entry.content, metadata: metadata ?? [:], baseCommit: baseCommit))
+                // A plain-text file changes the content only.
+                let metadata = entry.metadata ?? current?.metadata ?? [:]
+                files.append(BatchFile(type: entry.key.fileType, name: entry.key.name, content: entry.content, metadata: metadata, baseCommit: baseCommit))
                 sources.append(entry.source)
             }
             if deleteMissing {
@@ -58,34 +65,82 @@ struct SaveBatchCommand: AsyncParsableCommand {
                     sources.append("(missing) \(record.key.path)")
                 }
             }
-            if isatty(2) == 1 {
-                FileHandle.standardError.write(Data("saving \(files.count) file(s) of \(project) as one commit\n".utf8))
-            }
-            let result: BatchResult
-            do {
-                result = try await store.saveBatch(projectID: project, files: files, updatedBy: author, email: email, message: message)
-            } catch var error as StoreError {
-                // The store names the entry (files[INDEX]); a person wants the path in the folder.
-                if let field = error.field, let index = BatchFolder.entryIndex(field), index < sources.count,
-                   error.message.hasPrefix("files[\(index)]") {
-                    error.message = sources[index] + error.message.dropFirst("files[\(index)]".count)
+            var commit: ObjectID?
+            var lines = untouched
+            if !files.isEmpty {
+                if isatty(2) == 1 {
+                    FileHandle.standardError.write(Data("saving \(files.count) file(s) of \(project) as one commit\n".utf8))
                 }
-                throw error
+                do {
+                    let result = try await store.saveBatch(projectID: project, files: files, updatedBy: author, email: email, message: message)
+                    commit = result.commit
+                    lines += result.files.map(FileLine.init)
+                } catch var error as StoreError {
+                    // The store names the entry (files[INDEX]); a person wants the path in the folder.
+                    if let field = error.field, let index = BatchFolder.entryIndex(field), index < sources.count,
+                       error.message.hasPrefix("files[\(index)]") {
+                        error.message = sources[index] + error.message.dropFirst("files[\(index)]".count)
+                    }
+                    throw error
+                }
+                store.flushMirror()
             }
-            store.flushMirror()
+            lines.sort { $0.file_key < $1.file_key }
             if options.json {
-                try printJSON(result)
+                try printJSON(FolderReply(project_id: project, commit: commit, changed: commit != nil, files: lines))
                 return
             }
-            for file in result.files {
-                print("\(file.changed ? file.action?.rawValue ?? "saved" : "unchanged") \(file.fileKey)\(file.merged ? " (merged)" : "")")
+            for line in lines {
+                print("\(line.changed ? line.action ?? "saved" : "unchanged") \(line.file_key)\(line.merged ? " (merged)" : "")")
             }
-            let changed = result.files.count { $0.changed }
-            if let commit = result.commit {
-                print("committed \(commit): \(changed) changed, \(result.files.count - changed) unchanged")
+            let changed = lines.count { $0.changed }
+            if let commit {
+                print("committed \(commit): \(changed) changed, \(lines.count - changed) unchanged")
             } else {
                 print("nothing changed; no commit")
             }
+        }
+    }
+
+    /// What `--json` prints: a batch save's reply, with the files left out as untouched among its files.
+    struct FolderReply: Encodable {
+        var project_id: String
+        var commit: ObjectID?
+        var changed: Bool
+        var files: [FileLine]
+
+        func encode(to encoder: any Encoder) throws {
+            enum Keys: String, CodingKey { case project_id, commit, changed, files }
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(project_id, forKey: .project_id)
+            try container.encode(commit, forKey: .commit)
+            try container.encode(changed, forKey: .changed)
+            try container.encode(files, forKey: .files)
+        }
+    }
+
+    /// One file's outcome, in the single-save result's shape.
+    struct FileLine: Encodable {
+        var file_key: String
+        var commit: ObjectID?
+        var changed: Bool
+        var merged: Bool
+        var created: Bool
+        var action: String?
+
+        init(file_key: String, commit: ObjectID?, changed: Bool, merged: Bool, created: Bool, action: String? = nil) {
+            self.file_key = file_key
+            self.commit = commit
+            self.changed = changed
+            self.merged = merged
+            self.created = created
+            self.action = action
+        }
+
+        init(_ result: SaveResult) {
+            self.init(
+                file_key: result.fileKey, commit: result.commit, changed: result.changed, merged: result.merged, created: result.created,
+                action: result.action?.rawValue)
         }
     }
 }
@@ -99,6 +154,14 @@ struct BatchFolder {
         var metadata: [String: JSONValue]?
         /// The path in the folder, for messages.
         var source: String
+
+        /// True when `document` holds what this entry holds: the same content, and the same metadata
+        /// apart from `updated_by` (which names who saved it, not what it says).
+        func matches(_ document: LoadedDocument) -> Bool {
+            guard document.content == content else { return false }
+            guard let metadata else { return true }
+            return metadata.filter { $0.key != "updated_by" } == document.metadata.filter { $0.key != "updated_by" }
+        }
     }
 
     var entries: [Entry]

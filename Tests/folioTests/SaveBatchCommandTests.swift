@@ -58,17 +58,23 @@ import Testing
         _ = try gitArchiveContents(repository: repository, commit: commit, project: "p1", into: out)
         try write(##"{"content": "# Pricing v2\n", "metadata": {"prd_id": 2}, "type": "prd"}"##, to: "out/p1/prd/pricing.json")
         try FileManager.default.removeItem(atPath: out + "/p1/implementation/implementation_plan.json")
-        let again = try folio("save-batch", "p1", out, "--author", "bea", "--base", commit, "--delete-missing")
+        // Saved by someone else: the files the folder holds as they are stay as they are (no new revision
+        // just to name another author).
+        let again = try folio("save-batch", "p1", out, "--author", "carl", "--base", commit, "--delete-missing")
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("delete p1/implementation/implementation_plan.json"))
         #expect(again.stdout.contains("update p1/prd/pricing.json") && again.stdout.contains("unchanged p1/prd/main_prd.json"))
         #expect(again.stdout.contains("committed ") && again.stdout.contains("2 changed, 1 unchanged"), "\(again.stdout)")
         #expect(try commitCount() == 3)
         #expect(try git("-C", repository, "ls-tree", "-r", "--name-only", "main") == "p1/prd/main_prd.json\np1/prd/pricing.json\n")
+        #expect(try git("-C", repository, "log", "--format=%an", "main", "--", "p1/prd/main_prd.json") == "bea\nann\n")
+        #expect(try git("-C", repository, "log", "-1", "--format=%an", "main", "--", "p1/prd/pricing.json") == "carl\n")
 
         // The same folder again changes nothing.
-        let unchanged = try folio("save-batch", "p1", out, "--author", "bea")
-        #expect(unchanged.status == 0 && unchanged.stdout.contains("nothing changed"))
+        let unchanged = try folio("save-batch", "p1", out, "--author", "dora", "--json")
+        let nothing = try #require(try JSONSerialization.jsonObject(with: Data(unchanged.stdout.utf8)) as? [String: Any])
+        #expect(nothing["commit"] is NSNull && nothing["changed"] as? Bool == false, "\(unchanged.stdout)")
+        #expect((nothing["files"] as? [[String: Any]])?.map { $0["changed"] as? Bool } == [false, false])
         #expect(try commitCount() == 3)
     }
 
