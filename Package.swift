@@ -35,15 +35,15 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // syncfs(2), which glibc declares only under _GNU_SOURCE.
         .target(name: "CFolioSupport"),
-        // What several modules need below the domain: hex, digests, durable file writes, object ids.
+        // What several modules need below the domain: hex, digests, durable file writes, object ids, zlib streams.
         .target(
             name: "FolioSupport",
-            dependencies: ["CCrypto", "CFolioSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CCrypto", "CFolioSupport", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // FolioGit writes its own packs (zlib entries, SHA-1 trailer) for group commits.
         .target(name: "FolioGit", dependencies: ["CGit2", "CZlib", "FolioSupport"], swiftSettings: strict),
-        .target(name: "FolioS3", dependencies: ["CCurl", "CZlib", "FolioSupport"], swiftSettings: strict),
+        .target(name: "FolioS3", dependencies: ["CCurl", "FolioSupport"], swiftSettings: strict),
         // libpq behind a small synchronous API (connection, rows, pool); no libpq handle leaves it.
         .target(name: "FolioPostgres", dependencies: ["CLibPQ"], swiftSettings: strict),
         .target(

@@ -38,6 +38,8 @@ func buildRouter(store: DocumentStore, configuration: ServerConfiguration) -> Ro
     router.group("api/projects/:pid")
         .add(middleware: BearerAuthMiddleware(tokens: configuration.tokens))
         .addRoutes(ProjectController(store: store).endpoints)
+        .addRoutes(BatchController(store: store, configuration: configuration).endpoints)
+        .addRoutes(ExportController(store: store).endpoints)
         .addRoutes(DocumentController(store: store, configuration: configuration).endpoints)
     router.group("git")
         .addRoutes(GitController(

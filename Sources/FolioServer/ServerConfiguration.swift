@@ -12,6 +12,9 @@ public struct ServerConfiguration: Sendable {
     public var tokens: [APIToken]
     /// The most content bytes one save may carry (`FOLIO_MAX_CONTENT_BYTES`); larger requests get 413.
     public var maxContentBytes: Int
+    /// The most content bytes one batch save may carry in all its files (`FOLIO_MAX_BATCH_BYTES`, from the
+    /// store's configuration); larger batches get 413.
+    public var maxBatchContentBytes = 32 * 1024 * 1024
     /// The externally visible base URL (`FOLIO_PUBLIC_URL`, e.g. `https://folio.example.com`) used to
     /// make presigned local URLs absolute; without it the request's Host header is used.
     public var publicURL: String?
@@ -46,6 +49,7 @@ public struct ServerConfiguration: Sendable {
     /// the server and the store refuse the same saves.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment, store: StoreConfiguration) throws -> ServerConfiguration {
         var configuration = ServerConfiguration(maxContentBytes: store.maxContentBytes)
+        configuration.maxBatchContentBytes = store.maxBatchContentBytes
         if let host = environment["FOLIO_HOST"], !host.isEmpty { configuration.host = host }
         if let text = environment["FOLIO_PORT"], !text.isEmpty {
             guard let port = Int(text) else {
@@ -104,4 +108,10 @@ public struct ServerConfiguration: Sendable {
     /// quote becomes two bytes), so the body may be twice the content limit plus room for metadata;
     /// the store then checks the decoded content against the exact limit.
     var maxBodyBytes: Int { maxContentBytes.multipliedReportingOverflow(by: 2).partialValue + 64 * 1024 }
+
+    /// The most request-body bytes read for one batch save: twice the batch's content limit (escaping, as
+    /// for a single save) plus 4 MiB that the files' names, metadata and the JSON around them share — a
+    /// separate limit, since a batch legitimately carries far more than one save, and one that a server
+    /// with a small content limit keeps small.
+    var maxBatchBodyBytes: Int { maxBatchContentBytes.multipliedReportingOverflow(by: 2).partialValue + 4 * 1024 * 1024 }
 }

@@ -23,6 +23,9 @@ public struct StoreConfiguration: Sendable {
     public var mediaRoot: String
     /// `FOLIO_MAX_CONTENT_BYTES` (default 10 MiB): larger content is refused.
     public var maxContentBytes: Int
+    /// `FOLIO_MAX_BATCH_BYTES` (default 32 MiB, or the content limit when that is larger): the most content
+    /// one batch save may carry in all its files; each file also stays within `maxContentBytes`.
+    public var maxBatchContentBytes = 32 * 1024 * 1024
     /// The committer identity (`FOLIO_COMMITTER_NAME` / `FOLIO_COMMITTER_EMAIL`).
     public var committerName: String
     /// The committer e-mail.
@@ -119,6 +122,7 @@ public struct StoreConfiguration: Sendable {
         configuration.databasePoolSize = try int("FOLIO_DATABASE_POOL_SIZE", 10)
         configuration.legacyDatabaseURL = environment["FOLIO_LEGACY_DATABASE_URL"].nonEmpty
         configuration.legacyTables = LegacyTables.fromEnvironment(environment)
+        configuration.maxBatchContentBytes = try int("FOLIO_MAX_BATCH_BYTES", max(configuration.maxBatchContentBytes, configuration.maxContentBytes))
         return configuration
     }
 

@@ -14,7 +14,7 @@ struct Folio: AsyncParsableCommand {
             the flags below override them.
             """,
         subcommands: [
-            InitCommand.self, SaveCommand.self, GetCommand.self, ListCommand.self, LogCommand.self, DiffCommand.self, BlameCommand.self,
+            InitCommand.self, SaveCommand.self, SaveBatchCommand.self, GetCommand.self, ListCommand.self, LogCommand.self, DiffCommand.self, BlameCommand.self,
             RestoreCommand.self, RemoveCommand.self, ReindexCommand.self, ImportLegacyCommand.self, MigrateLegacyCommand.self, ServeCommand.self,
             MirrorCommand.self, GCCommand.self, HooksCommand.self, TextconvCommand.self,
         ])
