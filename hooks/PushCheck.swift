@@ -25,6 +25,8 @@ public enum PushCheck {
         for update in updates {
             if update.name == policy.branchReference {
                 problems += try branchProblems(update, repository: repository, policy: policy)
+            } else if update.name == policy.landingReference {
+                problems += try landingProblems(update, repository: repository, policy: policy)
             } else if !policy.allowsOther(update.name) {
                 problems.append(PushProblem(
                     ref: update.name, problem: "pushes to \(update.name) are refused",
@@ -48,6 +50,21 @@ public enum PushCheck {
         var problems: [PushProblem] = []
         for commit in try repository.commits(from: new, excluding: update.old.map { [$0] } ?? []) {
             problems += try commitProblems(commit, ref: ref, repository: repository, policy: policy)
+        }
+        return problems
+    }
+
+    /// A push to the landing ref: its commits are checked as a push to the branch would be (they will
+    /// be landed there); any base is fine, since landing rebases them.
+    private static func landingProblems(_ update: RefUpdate, repository: Repository, policy: PushPolicy) throws -> [PushProblem] {
+        guard let new = update.new else {
+            return [PushProblem(
+                ref: update.name, problem: "\(update.name) is not a branch to delete", fix: "push commits to it to land them on \(policy.branchReference)")]
+        }
+        let branchTip = try repository.resolveReference(policy.branchReference)
+        var problems: [PushProblem] = []
+        for commit in try repository.commits(from: new, excluding: branchTip.map { [$0] } ?? []) {
+            problems += try commitProblems(commit, ref: update.name, repository: repository, policy: policy)
         }
         return problems
     }

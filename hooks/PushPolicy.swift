@@ -25,6 +25,13 @@ public struct PushPolicy: Sendable {
             otherRefs: (environment["FOLIO_PUSH_REFS"] ?? "").split(separator: " ").map(String.init))
     }
 
+    /// Where a push asks for its commits to be landed on the branch as saves (`refs/for/main`): the way
+    /// in when API saves keep moving the branch faster than a fetch-rebase-push round trip.
+    public var landingReference: String {
+        let prefix = "refs/heads/"
+        return "refs/for/" + (branchReference.hasPrefix(prefix) ? String(branchReference.dropFirst(prefix.count)) : branchReference)
+    }
+
     /// Whether pushes may update `ref` without Folio's checks.
     func allowsOther(_ ref: String) -> Bool {
         otherRefs.contains { fnmatch($0, ref, 0) == 0 }

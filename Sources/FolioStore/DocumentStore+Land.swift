@@ -15,7 +15,7 @@ extension DocumentStore {
         public var subject: String
         /// The commit on the branch; nil when every file was already as pushed.
         public var landed: ObjectID?
-        /// Why it did not land (a conflict, a delete of a file that is gone); nothing after it lands either.
+        /// Why it did not land (a conflict, or an earlier pushed commit that did not land).
         public var refusal: StoreError?
     }
 
@@ -56,7 +56,11 @@ extension DocumentStore {
                 results[index].landed = saved.first(where: \.changed)?.commit
             } catch let error as StoreError {
                 results[index].refusal = error
-                return Array(results[...index])
+                // Later commits build on this one: none of them is tried.
+                for later in results.indices.dropFirst(index + 1) {
+                    results[later].refusal = StoreError(.conflict, "\(results[index].pushed.short), before it, did not land")
+                }
+                return results
             }
         }
         return results

@@ -65,7 +65,7 @@ struct HooksRunCommand: AsyncParsableCommand {
         let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         switch hook {
         case "pre-receive": try preReceive(input)
-        case "post-receive": postReceive(input)
+        case "post-receive": await postReceive(input)
         default:
             say("unknown hook '\(hook)'; Folio has pre-receive and post-receive")
             throw ExitCode(2)
@@ -96,19 +96,28 @@ struct HooksRunCommand: AsyncParsableCommand {
         }
     }
 
-    /// Records the pushed commits and mirrors their files; never fails the push, which has happened.
-    private func postReceive(_ input: String) {
+    /// Records the pushed commits and mirrors their files, and lands pushes to the landing ref; never
+    /// fails the push, which has happened.
+    private func postReceive(_ input: String) async {
         do {
             let configuration = try StoreConfiguration.fromEnvironment()
+            let policy = PushPolicy(configuration: configuration)
             let updates = try RefUpdate.parse(input)
-            guard let update = updates.first(where: { $0.name == configuration.branchReference }), let tip = update.new else { return }
+            let branch = updates.first { $0.name == configuration.branchReference && $0.new != nil }
+            let landing = updates.first { $0.name == policy.landingReference && $0.new != nil }
+            guard branch != nil || landing != nil else { return }
             var logger = Logger(label: "folio")
             logger.logLevel = Logger.Level.fromEnvironment(default: .warning)
             // Opening the store ingests what the catalog lacks and publishes the outbox, as a start does.
             let store = try DocumentStore.open(configuration, logger: logger, drainMirror: true)
+            if let landing {
+                for line in await PushLanding.run(landing, store: store, policy: policy) { say(line) }
+            }
+            store.close(drainMirror: true)
             let pending = try store.mirrorOutbox().count
-            store.close(drainMirror: false)
-            say("recorded \(tip.short) in the catalog; " + (pending == 0 ? "the mirror is up to date" : "\(pending) file(s) wait for the mirror"))
+            if let tip = branch?.new {
+                say("recorded \(tip.short) in the catalog; " + (pending == 0 ? "the mirror is up to date" : "\(pending) file(s) wait for the mirror"))
+            }
         } catch {
             say("the push is in git, but recording it failed (\(error)); the next save, read or start of folio catches up")
         }

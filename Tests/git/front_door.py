@@ -15,6 +15,8 @@ exactly `N passed, N failed` and the exit status is 1 if any failed.
     tokens               no token: 401; read-only token: clone yes, push 403; read-write token: push
     push-during-saves    pushes (fetch, rebase, push) race API saves: nothing acknowledged is lost, and the
                          API's next save builds on the pushed tip
+    land-under-load      pushes to refs/for/main land as saves between back-to-back API saves; an overlapping
+                         edit does not land and says so
     textconv             `git log -p` in a clone set up as README says shows content lines
     reindex-equals       `folio reindex` after pushes gives the same catalog as before
     rewritten-history    main moved backwards around the hooks: the next start rebuilds catalog and mirror
@@ -420,6 +422,73 @@ def scenario_push_during_saves(d):
     return f"{len(acknowledged)} API saves and {len(pushed)} pushes interleaved; none lost; the next save builds on the tip"
 
 
+def scenario_land_under_load(d):
+    d.start()
+    seed(d)
+    acknowledged, errors = [], []
+    stop = threading.Event()
+
+    def saver(worker):
+        n = 0
+        while not stop.is_set():
+            name = f"api_{worker}_{n}"
+            status, body = d.api("POST", "/api/projects/p3/prd/", {"name": name, "content": f"{name}\n", "updated_by": f"Saver {worker}"})
+            (acknowledged if status in (200, 201) else errors).append((f"p3/prd/{name}.json", body.get("commit") if isinstance(body, dict) else body))
+            n += 1
+
+    # Saves back to back: a plain push would find main moved nearly every time (see push-during-saves).
+    threads = [threading.Thread(target=saver, args=(w,)) for w in range(3)]
+    for thread in threads:
+        thread.start()
+    clone = d.clone("c", d.url())
+    landed = []
+    try:
+        for round_ in range(4):
+            key = f"p4/prd/land_{round_}.json"
+            write(clone, key, envelope(f"land {round_}\n"))
+            write(clone, f"p4/implementation/land_{round_}.json", envelope(f"plan {round_}\n", "implementation"))
+            git("add", "-A", cwd=clone)
+            git("commit", "-qm", f"Land {round_}", cwd=clone, env=d.env)
+            result = git("push", "origin", "HEAD:refs/for/main", cwd=clone, env=d.env)
+            check(re.search(r"landed [0-9a-f]{7} \(\"Land %d\"\) as [0-9a-f]{7}" % round_, result.stderr), f"round {round_}: {result.stderr[-600:]}")
+            landed.append(key)
+            git("fetch", "-q", "origin", cwd=clone, env=d.env)
+            git("reset", "-q", "--keep", "origin/main", cwd=clone)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    check(not errors, f"API saves failed during landings: {errors[:3]}")
+    check(len(acknowledged) > 20, f"only {len(acknowledged)} API saves ran beside the landings: the race was not exercised")
+    refs = git("--git-dir", d.repo, "for-each-ref", "--format=%(refname)").stdout.split()
+    check(refs == ["refs/heads/main"], f"refs after landing: {refs}")
+    for key in landed:
+        entries = history_authors(d, key)
+        check(len(entries) == 1 and entries[0][1] == "Test Pusher", f"{key}'s history: {entries}")
+    main_log = set(git("--git-dir", d.repo, "rev-list", "main").stdout.split())
+    lost = [key for key, commit in acknowledged if commit not in main_log]
+    check(not lost, f"acknowledged API saves not on main: {lost[:3]}")
+
+    # A pushed edit that overlaps a newer API save does not land, and says so; nothing of it reaches main.
+    status, body = d.api("POST", "/api/projects/p1/prd/", {"content": "edited by the API\n", "updated_by": "Api"})
+    check(status == 200, f"the API edit: {status} {body}")
+    write(clone, "p1/prd/main_prd.json", envelope("edited by the pusher\n"))
+    git("commit", "-qam", "Overlapping edit", cwd=clone, env=d.env)
+    write(clone, "p4/prd/after_conflict.json", envelope("after\n"))
+    git("add", "-A", cwd=clone)
+    git("commit", "-qm", "After the conflict", cwd=clone, env=d.env)
+    before = (d.ref(), d.catalog())
+    result = git("push", "origin", "HEAD:refs/for/main", cwd=clone, env=d.env)
+    check("(\"Overlapping edit\") did not land" in result.stderr and "(\"After the conflict\") did not land" in result.stderr,
+          f"the conflicting landing: {result.stderr[-800:]}")
+    check(before == (d.ref(), d.catalog()), "a landing that did not happen changed main or the catalog")
+    refs = git("--git-dir", d.repo, "for-each-ref", "--format=%(refname)").stdout.split()
+    check(refs == ["refs/heads/main"], f"refs after the refused landing: {refs}")
+    d.stop()
+    d.fsck()
+    return f"4 pushes to refs/for/main landed between {len(acknowledged)} back-to-back API saves; an overlapping edit was refused with its message"
+
+
 def scenario_textconv(d):
     d.start()
     seed(d)
@@ -534,6 +603,7 @@ SCENARIOS = {
     "other-refs": scenario_other_refs,
     "tokens": scenario_tokens,
     "push-during-saves": scenario_push_during_saves,
+    "land-under-load": scenario_land_under_load,
     "textconv": scenario_textconv,
     "reindex-equals": scenario_reindex_equals,
     "rewritten-history": scenario_rewritten_history,
