@@ -28,11 +28,15 @@ public enum HookInstaller {
     /// The settings every git process that runs hooks in the repository should have: git itself then
     /// refuses deletions and force pushes even if a hook goes missing, checks pushed objects as
     /// `git fsck` would, and waits a little for a ref lock a Folio writer holds instead of failing.
+    /// git's automatic gc stays off: after a push, receive-pack would start one in the background,
+    /// repacking and deleting packs beside Folio's own consolidation (`FOLIO_MAX_PACKS`, `folio gc`).
     static let repositoryConfig = [
         ("receive.denyDeletes", "true"),
         ("receive.denyNonFastForwards", "true"),
         ("receive.fsckObjects", "true"),
         ("core.filesRefLockTimeout", "5000"),
+        ("receive.autogc", "false"),
+        ("gc.auto", "0"),
     ]
 
     /// Writes the hooks into the repository at `repositoryPath` (idempotent). `settings` are exported

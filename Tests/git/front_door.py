@@ -581,6 +581,10 @@ def scenario_hooks_install(d):
     second = d.folio("hooks", "install").stdout
     check("pre-receive: unchanged" in second and "post-receive: unchanged" in second, f"installing again rewrote: {second}")
     check(d.folio("hooks", "status").stdout.strip() == "current", "status after install is not current")
+    for name, value in (("receive.denyNonFastForwards", "true"), ("receive.denyDeletes", "true"), ("receive.fsckObjects", "true"),
+                        ("receive.autogc", "false"), ("gc.auto", "0")):
+        got = git("--git-dir", d.repo, "config", name, check_rc=False).stdout.strip()
+        check(got == value, f"{name} is {got!r} after install, not {value!r}")
     hook = os.path.join(d.repo, "hooks", "post-receive")
     with open(hook, "w") as handle:
         handle.write("#!/bin/sh\necho mine\n")
