@@ -195,6 +195,47 @@ def history_authors(deployment, key):
     return [(entry["commit"], entry["author"]) for entry in body["revisions"]]
 
 
+class ApiSavers:
+    """Three threads saving new PRDs to project p3 through the API until stopped, `pause` seconds apart."""
+
+    def __init__(self, d, pause):
+        self.d, self.pause = d, pause
+        self.acknowledged, self.errors = [], []
+        self.stop_event = threading.Event()
+        self.threads = [threading.Thread(target=self._save, args=(w,)) for w in range(3)]
+
+    def _save(self, worker):
+        n = 0
+        while not self.stop_event.is_set():
+            name = f"api_{worker}_{n}"
+            status, body = self.d.api("POST", "/api/projects/p3/prd/", {"name": name, "content": f"{name}\n", "updated_by": f"Saver {worker}"})
+            if status in (200, 201):
+                self.acknowledged.append((f"p3/prd/{name}.json", body["commit"]))
+            else:
+                self.errors.append((status, body))
+            n += 1
+            self.stop_event.wait(self.pause)
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def commit_two_files(d, clone, name, message):
+    """A PRD and a plan in p4, committed in the clone as one commit."""
+    write(clone, f"p4/prd/{name}.json", envelope(f"{name}\n"))
+    write(clone, f"p4/implementation/{name}.json", envelope(f"plan {name}\n", "implementation"))
+    git("add", "-A", cwd=clone)
+    git("commit", "-qm", message, cwd=clone, env=d.env)
+    return f"p4/prd/{name}.json"
+
+
 # Scenarios ---------------------------------------------------------------------------------------------
 
 def scenario_valid_push(d):
@@ -359,37 +400,14 @@ def scenario_tokens(d):
 def scenario_push_during_saves(d):
     d.start()
     seed(d)
-    acknowledged = []
-    errors = []
-    stop = threading.Event()
-
-    def saver(worker):
-        n = 0
-        while not stop.is_set():
-            name = f"api_{worker}_{n}"
-            status, body = d.api("POST", "/api/projects/p3/prd/", {"name": name, "content": f"{name}\n", "updated_by": f"Saver {worker}"})
-            if status in (200, 201):
-                acknowledged.append((f"p3/prd/{name}.json", body["commit"]))
-            else:
-                errors.append((status, body))
-            n += 1
-            # About a save a second from each of three writers. Much faster and a fetch-rebase-push round
-            # trip rarely finds main where it fetched it: git refuses the push as not a fast-forward
-            # (on the client, before anything is sent), which loses nothing but starves the pusher.
-            stop.wait(1.0)
-
-    threads = [threading.Thread(target=saver, args=(w,)) for w in range(3)]
-    for thread in threads:
-        thread.start()
-    clone = d.clone("c", d.url())
     pushed = []
-    try:
+    # About a save a second from each of three writers. Much faster and a fetch-rebase-push round trip
+    # rarely finds main where it fetched it: git refuses the push as not a fast-forward (on the client,
+    # before anything is sent), which loses nothing but starves the pusher (land-under-load is the way).
+    with ApiSavers(d, pause=1.0) as savers:
+        clone = d.clone("c", d.url())
         for round_ in range(8):
-            key = f"p4/prd/push_{round_}.json"
-            write(clone, key, envelope(f"push {round_}\n"))
-            write(clone, f"p4/implementation/push_{round_}.json", envelope(f"plan {round_}\n", "implementation"))
-            git("add", "-A", cwd=clone)
-            git("commit", "-qm", f"Push {round_}", cwd=clone, env=d.env)
+            key = commit_two_files(d, clone, f"push_{round_}", f"Push {round_}")
             for attempt in range(60):
                 result = git("push", "origin", "main", cwd=clone, env=d.env, check_rc=False)
                 if result.returncode == 0:
@@ -399,10 +417,7 @@ def scenario_push_during_saves(d):
             else:
                 raise Failure(f"push {round_} never got through: {result.stderr[-600:]}")
             pushed.append((key, git("rev-parse", "HEAD", cwd=clone).stdout.strip()))
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
+    acknowledged, errors = savers.acknowledged, savers.errors
     check(not errors, f"API saves failed during pushes: {errors[:3]}")
     tip = d.ref()
     main_log = set(git("--git-dir", d.repo, "rev-list", "main").stdout.split())
@@ -425,39 +440,18 @@ def scenario_push_during_saves(d):
 def scenario_land_under_load(d):
     d.start()
     seed(d)
-    acknowledged, errors = [], []
-    stop = threading.Event()
-
-    def saver(worker):
-        n = 0
-        while not stop.is_set():
-            name = f"api_{worker}_{n}"
-            status, body = d.api("POST", "/api/projects/p3/prd/", {"name": name, "content": f"{name}\n", "updated_by": f"Saver {worker}"})
-            (acknowledged if status in (200, 201) else errors).append((f"p3/prd/{name}.json", body.get("commit") if isinstance(body, dict) else body))
-            n += 1
-
-    # Saves back to back: a plain push would find main moved nearly every time (see push-during-saves).
-    threads = [threading.Thread(target=saver, args=(w,)) for w in range(3)]
-    for thread in threads:
-        thread.start()
-    clone = d.clone("c", d.url())
     landed = []
-    try:
+    # Saves back to back: a plain push would find main moved nearly every time (see push-during-saves).
+    with ApiSavers(d, pause=0) as savers:
+        clone = d.clone("c", d.url())
         for round_ in range(4):
-            key = f"p4/prd/land_{round_}.json"
-            write(clone, key, envelope(f"land {round_}\n"))
-            write(clone, f"p4/implementation/land_{round_}.json", envelope(f"plan {round_}\n", "implementation"))
-            git("add", "-A", cwd=clone)
-            git("commit", "-qm", f"Land {round_}", cwd=clone, env=d.env)
+            key = commit_two_files(d, clone, f"land_{round_}", f"Land {round_}")
             result = git("push", "origin", "HEAD:refs/for/main", cwd=clone, env=d.env)
             check(re.search(r"landed [0-9a-f]{7} \(\"Land %d\"\) as [0-9a-f]{7}" % round_, result.stderr), f"round {round_}: {result.stderr[-600:]}")
             landed.append(key)
             git("fetch", "-q", "origin", cwd=clone, env=d.env)
             git("reset", "-q", "--keep", "origin/main", cwd=clone)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
+    acknowledged, errors = savers.acknowledged, savers.errors
     check(not errors, f"API saves failed during landings: {errors[:3]}")
     check(len(acknowledged) > 20, f"only {len(acknowledged)} API saves ran beside the landings: the race was not exercised")
     refs = git("--git-dir", d.repo, "for-each-ref", "--format=%(refname)").stdout.split()
