@@ -25,6 +25,10 @@ final class GitBackendProcess: @unchecked Sendable {
     private let stderrText = StderrCollector()
 
     init(environment: [String: String], logger: Logger) throws {
+        // Writing a request body to a git that already exited (it refused the request) must be an error
+        // on that write, not a signal that ends the server. SwiftNIO ignores SIGPIPE process-wide on
+        // Linux once it opens a socket; this says so here rather than relying on it.
+        _ = GitBackendProcess.ignoreBrokenPipes
         self.logger = logger
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git", "http-backend"]
@@ -37,6 +41,10 @@ final class GitBackendProcess: @unchecked Sendable {
         let collector = stderrText
         DispatchQueue.global().async { collector.finish(handle.readDataToEndOfFile()) }
     }
+
+    private static let ignoreBrokenPipes: Void = {
+        _ = signal(SIGPIPE, SIG_IGN)
+    }()
 
     /// Copies `body` to git's standard input on a thread of its own (pipe writes block), then closes it.
     func feed<Body: AsyncSequence & Sendable>(_ body: Body) -> Task<Void, Never> where Body.Element == ByteBuffer {
