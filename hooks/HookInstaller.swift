@@ -39,6 +39,12 @@ public enum HookInstaller {
         ("gc.auto", "0"),
     ]
 
+    /// `repositoryConfig` plus where git looks for hooks: the repository's own folder, whatever a
+    /// user's or the system's `core.hooksPath` says (else git would run those hooks, not Folio's).
+    static func config(repositoryPath: String) -> [(String, String)] {
+        repositoryConfig + [("core.hooksPath", URL(fileURLWithPath: repositoryPath).standardizedFileURL.path + "/hooks")]
+    }
+
     /// Writes the hooks into the repository at `repositoryPath` (idempotent). `settings` are exported
     /// before `folio` runs; a hook Folio did not write is replaced only with `force`.
     public static func install(
@@ -63,10 +69,22 @@ public enum HookInstaller {
                 outcomes.append((name, .unchanged))
                 continue
             }
-            // Written aside and renamed over, so git never runs half a hook.
+            // Written aside and renamed over, so git never runs half a hook; made owner-only from the
+            // start, since the settings in it may include secrets.
             let temporary = path + ".folio-tmp"
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            guard chmod(temporary, 0o700) == 0, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o700)
+            guard fd >= 0 else { throw StoreError(.unavailable, "cannot install \(path): \(String(cString: strerror(errno)))") }
+            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+            do {
+                try handle.write(contentsOf: Data(text.utf8))
+                try handle.synchronize()
+                try handle.close()
+            } catch {
+                unlink(temporary)
+                throw StoreError(.unavailable, "cannot install \(path): \(error)")
+            }
+            guard rename(temporary, path) == 0 else {
                 let problem = String(cString: strerror(errno))
                 unlink(temporary)
                 throw StoreError(.unavailable, "cannot install \(path): \(problem)")
@@ -74,7 +92,7 @@ public enum HookInstaller {
             outcomes.append((name, .written))
         }
         let repository = try Repository.open(at: repositoryPath)
-        for (name, value) in repositoryConfig where try repository.config(name) != value {
+        for (name, value) in config(repositoryPath: repositoryPath) where try repository.config(name) != value {
             try repository.setConfig(name, value)
         }
         return outcomes

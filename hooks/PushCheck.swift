@@ -47,11 +47,31 @@ public enum PushCheck {
                 ref: ref, problem: "\(old.short)..\(new.short) is not a fast-forward (force pushes are refused)",
                 fix: "fetch, rebase or merge your commits onto the current \(ref), and push again")]
         }
+        let commits = try repository.commits(from: new, excluding: update.old.map { [$0] } ?? [])
+        // Folio's history is the branch's first-parent chain (ingest and reindex walk it). A merge that
+        // puts the branch's old tip on a second parent (a plain `git pull` before pushing) would make
+        // the API's saves since the merge base vanish from that chain, and re-record them as the pusher's.
+        if let old = update.old, try !firstParentChain(from: new, reaches: old, within: commits.count + 1, in: repository) {
+            return [PushProblem(
+                ref: ref, problem: "\(new.short) has \(old.short), the current \(ref), on a merge's second parent, not on its first-parent line",
+                fix: "rebase instead of merging (git pull --rebase), or push to \(policy.landingReference) to have Folio land it")]
+        }
         var problems: [PushProblem] = []
-        for commit in try repository.commits(from: new, excluding: update.old.map { [$0] } ?? []) {
+        for commit in commits {
             problems += try commitProblems(commit, ref: ref, repository: repository, policy: policy)
         }
         return problems
+    }
+
+    /// Whether following first parents from `tip` reaches `ancestor` within `steps` commits.
+    private static func firstParentChain(from tip: ObjectID, reaches ancestor: ObjectID, within steps: Int, in repository: Repository) throws -> Bool {
+        var commit: ObjectID? = tip
+        for _ in 0..<steps {
+            guard let current = commit else { return false }
+            if current == ancestor { return true }
+            commit = try repository.commit(current).parents.first
+        }
+        return commit == ancestor
     }
 
     /// A push to the landing ref: its commits are checked as a push to the branch would be (they will
@@ -64,6 +84,15 @@ public enum PushCheck {
         let branchTip = try repository.resolveReference(policy.branchReference)
         var problems: [PushProblem] = []
         for commit in try repository.commits(from: new, excluding: branchTip.map { [$0] } ?? []) {
+            let info = try repository.commit(commit)
+            // Landing replays each commit against its first parent; a merge's diff would replay the
+            // other side's changes again, as the pusher's.
+            if info.parents.count > 1 {
+                problems.append(PushProblem(
+                    ref: update.name, commit: commit, subject: info.message.split(separator: "\n", maxSplits: 1).first.map(String.init),
+                    problem: "it is a merge commit, which cannot be landed", fix: "rebase instead of merging (git pull --rebase) and push again"))
+                continue
+            }
             problems += try commitProblems(commit, ref: update.name, repository: repository, policy: policy)
         }
         return problems

@@ -35,11 +35,20 @@ public enum PushLanding {
         } catch {
             lines.append("landing failed (\(error)); nothing more was landed; push to \(policy.landingReference) again")
         }
-        do {
-            _ = try Repository.open(at: store.configuration.repositoryPath).deleteReference(update.name, expected: tip)
-        } catch {
-            lines.append("could not remove \(update.name) (\(error)); the next push to it may need --force")
-        }
+        lines += removeReference(update, repositoryPath: store.configuration.repositoryPath)
         return lines
+    }
+
+    /// Removes the landing ref if it still holds what this push put there, whatever became of the
+    /// landing: a ref left behind would make the next push to it look like a force push. Returns the
+    /// lines for the pusher (none when it went).
+    public static func removeReference(_ update: RefUpdate, repositoryPath: String) -> [String] {
+        guard let tip = update.new else { return [] }
+        do {
+            _ = try Repository.open(at: repositoryPath).deleteReference(update.name, expected: tip)
+            return []
+        } catch {
+            return ["could not remove \(update.name) (\(error)); the next push to it may be refused as not a fast-forward"]
+        }
     }
 }

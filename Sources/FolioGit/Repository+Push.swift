@@ -69,13 +69,17 @@ extension Repository {
         try check(git_config_set_string(local, name, value), "git_config_set_string")
     }
 
-    /// A value of the repository's configuration (all levels), nil when unset.
+    /// A value of the repository's own configuration file, nil when unset there (a value in the
+    /// user's or the system's files does not count: another user running git would not see it).
     public func config(_ name: String) throws -> String? {
         var config: OpaquePointer?
         try check(git_repository_config(&config, handle), "git_repository_config")
         defer { git_config_free(config) }
+        var local: OpaquePointer?
+        try check(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "git_config_open_level")
+        defer { git_config_free(local) }
         var snapshot: OpaquePointer?
-        try check(git_config_snapshot(&snapshot, config), "git_config_snapshot")
+        try check(git_config_snapshot(&snapshot, local), "git_config_snapshot")
         defer { git_config_free(snapshot) }
         var value: UnsafePointer<CChar>?
         let result = git_config_get_string(&value, snapshot, name)

@@ -37,7 +37,7 @@ extension DocumentStore {
                     if let blob = change.newBlob {
                         changes.append(.init(key: key, kind: .putBlob(blob: blob, baseCommit: parent)))
                     } else if change.oldBlob != nil {
-                        changes.append(.init(key: key, kind: .deleteIfPresent))
+                        changes.append(.init(key: key, kind: .deleteIfUnchanged(baseCommit: parent)))
                     }
                 }
                 var request = WriteRequest(

@@ -99,27 +99,36 @@ struct HooksRunCommand: AsyncParsableCommand {
     /// Records the pushed commits and mirrors their files, and lands pushes to the landing ref; never
     /// fails the push, which has happened.
     private func postReceive(_ input: String) async {
+        var landing: RefUpdate?
+        var configuration: StoreConfiguration?
         do {
-            let configuration = try StoreConfiguration.fromEnvironment()
-            let policy = PushPolicy(configuration: configuration)
+            let settings = try StoreConfiguration.fromEnvironment()
+            configuration = settings
+            let policy = PushPolicy(configuration: settings)
             let updates = try RefUpdate.parse(input)
-            let branch = updates.first { $0.name == configuration.branchReference && $0.new != nil }
-            let landing = updates.first { $0.name == policy.landingReference && $0.new != nil }
+            let branch = updates.first { $0.name == settings.branchReference && $0.new != nil }
+            landing = updates.first { $0.name == policy.landingReference && $0.new != nil }
             guard branch != nil || landing != nil else { return }
             var logger = Logger(label: "folio")
             logger.logLevel = Logger.Level.fromEnvironment(default: .warning)
-            // Opening the store ingests what the catalog lacks and publishes the outbox, as a start does.
-            let store = try DocumentStore.open(configuration, logger: logger, drainMirror: true)
-            if let landing {
-                for line in await PushLanding.run(landing, store: store, policy: policy) { say(line) }
+            // Opening the store ingests what the catalog lacks, as a start does. The mirror is published
+            // for what is due now only: a push waits for its own files, not for an outage's backlog.
+            let store = try DocumentStore.open(settings, logger: logger, drainMirror: false)
+            if let update = landing {
+                landing = nil  // PushLanding removes the ref itself.
+                for line in await PushLanding.run(update, store: store, policy: policy) { say(line) }
             }
-            store.close(drainMirror: true)
-            let pending = try store.mirrorOutbox().count
+            let (_, failed) = store.flushMirror()
+            store.close(drainMirror: false)
             if let tip = branch?.new {
-                say("recorded \(tip.short) in the catalog; " + (pending == 0 ? "the mirror is up to date" : "\(pending) file(s) wait for the mirror"))
+                say("recorded \(tip.short) in the catalog; " + (failed == 0 ? "the mirror is up to date" : "\(failed) file(s) wait for the mirror"))
             }
         } catch {
             say("the push is in git, but recording it failed (\(error)); the next save, read or start of folio catches up")
+            if let landing, let configuration {
+                say("nothing was landed; push to \(landing.name) again once folio can open its store")
+                for line in PushLanding.removeReference(landing, repositoryPath: configuration.repositoryPath) { say(line) }
+            }
         }
     }
 
@@ -136,15 +145,16 @@ enum HookSettings {
         return path
     }
 
-    /// Folio's variables from the environment (API tokens left out: hooks do not serve the API), with
-    /// the locations made absolute, sorted so that installing twice writes the same file.
+    /// Folio's variables from the environment, with the locations made absolute, sorted so that
+    /// installing twice writes the same file. Left out: secrets the hooks never use (API tokens, the
+    /// old app's database) and a failpoint set for the server.
     static func settings(
         for configuration: StoreConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> [(name: String, value: String)] {
         var values: [String: String] = [:]
         for (name, value) in environment
         where (name.hasPrefix("FOLIO_") || name.hasPrefix("AWS_") || name == "MEDIA_ROOT" || name == "FILE_STORAGE_TYPE")
-            && name != "FOLIO_API_TOKENS" && !name.hasPrefix("FOLIO_TEST_")
+            && !["FOLIO_API_TOKENS", "FOLIO_LEGACY_DATABASE_URL", "FOLIO_FAILPOINT"].contains(name) && !name.hasPrefix("FOLIO_TEST_")
         {
             values[name] = value
         }

@@ -109,4 +109,37 @@ import Testing
         #expect(landings.count == 1 && landings[0].refusal == nil && landings[0].landed == nil)
         #expect(try fixture.gitTip() == deleted.commit.hex)
     }
+
+    @Test func aPushedDeleteOfAFileSavedMeanwhileDoesNotLand() async throws {
+        let fixture = try StoreFixture()
+        let kept = try fixture.key("p1", .prd, "kept")
+        _ = try await fixture.store.save(kept, content: "x\n", updatedBy: "api")
+        let clone = try clone(fixture)
+        _ = try git("-C", clone, "rm", "-q", "p1/prd/kept.json")
+        let pushed = try commitAndPush(clone, "Remove it")
+        let saved = try await fixture.store.save(kept, content: "important edit\n", updatedBy: "api")
+
+        let landings = try await fixture.store.land(pushed)
+        #expect(landings.count == 1 && landings[0].refusal?.code == .conflict && landings[0].landed == nil)
+        #expect(try fixture.gitTip() == saved.commit.hex)
+        #expect(try fixture.store.load(kept).content == "important edit\n")
+    }
+
+    @Test func aRootCommitDoesNotReplaceAFileTheBranchHas() async throws {
+        let fixture = try StoreFixture()
+        let shared = try fixture.key("p1", .prd, "shared")
+        let saved = try await fixture.store.save(shared, content: "on the branch\n", updatedBy: "api")
+        // A repository started elsewhere: its first commit has no parent to merge from.
+        let other = fixture.folder.child("unrelated")
+        _ = try git("init", "-q", "-b", "main", other)
+        _ = try git("-C", other, "config", "user.name", "Pat Pusher")
+        _ = try git("-C", other, "config", "user.email", "pat@example.com")
+        _ = try git("-C", other, "remote", "add", "origin", fixture.repoPath)
+        try write(other, "p1/prd/shared.json", "from elsewhere\n")
+        let pushed = try commitAndPush(other, "Unrelated start")
+
+        let landings = try await fixture.store.land(pushed)
+        #expect(landings.count == 1 && landings[0].refusal?.code == .conflict)
+        #expect(try fixture.gitTip() == saved.commit.hex)
+    }
 }

@@ -10,6 +10,7 @@ exactly `N passed, N failed` and the exit status is 1 if any failed.
     valid-push-postgres  the same with the catalog on the test PostgreSQL server (FOLIO_TEST_DATABASE_URL)
     invalid-pushes       each kind of bad push is refused with its message and changes nothing (ref,
                          catalog, mirror): paths, envelopes, UTF-8, size, modes, bad intermediate commits
+    merge-push           a merge with main on its second parent is refused (rebase, or refs/for/main)
     force-and-delete     force pushes and deletions of main are refused, over file:// and HTTP
     other-refs           pushes to other refs are refused unless FOLIO_PUSH_REFS allows them
     tokens               no token: 401; read-only token: clone yes, push 403; read-write token: push
@@ -339,6 +340,32 @@ def scenario_invalid_pushes(d):
     return f"{len(seen)} kinds refused with their message over HTTP and file://; ref, catalog and mirror unchanged"
 
 
+def scenario_merge_push(d):
+    d.start()
+    seed(d)
+    clone = d.clone("c", d.url())
+    commit_two_files(d, clone, "mine", "Mine")
+    status, body = d.api("POST", "/api/projects/p1/prd/", {"content": "saved meanwhile\n", "updated_by": "Api"})
+    check(status == 200, f"the API save: {status} {body}")
+    git("-c", "pull.rebase=false", "pull", "-q", "--no-edit", "origin", "main", cwd=clone, env=d.env)
+    parents = git("log", "-1", "--format=%P", cwd=clone).stdout.split()
+    check(len(parents) == 2, f"the pull did not make a merge commit: {parents}")
+    before = (d.ref(), d.catalog(), d.mirror())
+    pushed = git("push", "origin", "main", cwd=clone, env=d.env, check_rc=False)
+    check(pushed.returncode != 0 and "second parent" in pushed.stderr and "git pull --rebase" in pushed.stderr,
+          f"a merge with main on its second parent: {pushed.stderr[-600:]}")
+    landed = git("push", "origin", "HEAD:refs/for/main", cwd=clone, env=d.env, check_rc=False)
+    check(landed.returncode != 0 and "merge commit, which cannot be landed" in landed.stderr, f"landing a merge: {landed.stderr[-600:]}")
+    check(before == (d.ref(), d.catalog(), d.mirror()), "a refused merge push changed something")
+    # The same work rebased goes in, and the API's save stays in history.
+    git("reset", "-q", "--hard", "HEAD^1", cwd=clone)
+    git("pull", "-q", "--rebase", "origin", "main", cwd=clone, env=d.env)
+    git("push", "-q", "origin", "main", cwd=clone, env=d.env)
+    authors = [author for _, author in history_authors(d, "p1/prd/main_prd.json")]
+    check(authors == ["Api", "Seeder"], f"main_prd's history after the rebased push: {authors}")
+    return "a merge putting main on its second parent is refused (to main and to refs/for/main); rebased, it goes in"
+
+
 def scenario_force_and_delete(d):
     d.start()
     seed(d)
@@ -597,6 +624,7 @@ SCENARIOS = {
     "valid-push": scenario_valid_push,
     "valid-push-postgres": scenario_valid_push_postgres,
     "invalid-pushes": scenario_invalid_pushes,
+    "merge-push": scenario_merge_push,
     "force-and-delete": scenario_force_and_delete,
     "other-refs": scenario_other_refs,
     "tokens": scenario_tokens,

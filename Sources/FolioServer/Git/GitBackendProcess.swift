@@ -23,6 +23,8 @@ final class GitBackendProcess: @unchecked Sendable {
     private let logger: Logger
     /// What git wrote to standard error, read as it comes so that a full pipe never stalls git.
     private let stderrText = StderrCollector()
+    /// Set by `stop()`: nobody reads the output any more.
+    private let stopped = OnceFlag()
 
     init(environment: [String: String], logger: Logger) throws {
         // Writing a request body to a git that already exited (it refused the request) must be an error
@@ -68,31 +70,42 @@ final class GitBackendProcess: @unchecked Sendable {
     }
 
     /// git's standard output, read on a thread of its own. Each chunk is released to the reader only
-    /// after the previous ones were taken (`chunkTaken`), `readAhead` at most.
+    /// after the previous ones were taken (`chunkTaken`), `readAhead` at most. When the consumer is gone
+    /// (the client disconnected, or the body was never sent), git is stopped and the reader drains what
+    /// git's children still write, without waiting, until they exit.
     func outputChunks() -> AsyncStream<ByteBuffer> {
-        let fd = output.fileHandleForReading.fileDescriptor
+        // The handle, not its descriptor number, goes to the reader: it keeps the descriptor open (and
+        // so not reused by another connection) for as long as the reader may read it.
+        let handle = output.fileHandleForReading
         let semaphore = readAhead
         let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        // Held strongly: the consumer that drops the stream may be what releases this object.
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { self.stop() }
+        }
         let collector = stderrText
         let logger = logger
         let process = process
+        let stopped = self.stopped
         DispatchQueue.global().async {
             var bytes = [UInt8](repeating: 0, count: 64 * 1024)
+            let fd = handle.fileDescriptor
             while true {
-                semaphore.wait()
+                if !stopped.value { semaphore.wait() }
                 let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { semaphore.signal(); continue }
                 guard count > 0 else { break }
-                continuation.yield(ByteBuffer(bytes: bytes[0..<count]))
+                if !stopped.value { continuation.yield(ByteBuffer(bytes: bytes[0..<count])) }
             }
             continuation.finish()
             process.waitUntilExit()
             let stderr = collector.wait()
-            if process.terminationStatus != 0 || !stderr.isEmpty {
+            if (process.terminationStatus != 0 && !stopped.value) || !stderr.isEmpty {
                 logger.warning("git http-backend", metadata: [
                     "status": "\(process.terminationStatus)", "stderr": "\(stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000))",
                 ])
             }
+            withExtendedLifetime(handle) {}
         }
         return stream
     }
@@ -102,9 +115,29 @@ final class GitBackendProcess: @unchecked Sendable {
         readAhead.signal()
     }
 
-    /// Stops git when the client is gone before it finished.
+    /// Stops git when the client is gone before it finished, and frees the reader from waiting for a
+    /// consumer that will not come.
     func stop() {
+        guard !stopped.exchange(true) else { return }
         if process.isRunning { process.terminate() }
+        readAhead.signal()
+    }
+}
+
+/// A flag set once, read from other threads.
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+
+    var value: Bool { lock.withLock { set } }
+
+    /// Sets the flag; returns whether it was set already.
+    func exchange(_ newValue: Bool) -> Bool {
+        lock.withLock {
+            let old = set
+            set = newValue
+            return old
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// git's smart HTTP protocol under `/git/folio.git`: clone and fetch for every token, push for
 /// read-write tokens, through `git http-backend` on the deployment repository. Pushes run the
@@ -15,34 +16,69 @@ struct GitController: Sendable {
     /// Why pushes over HTTP are refused, nil when they are allowed (Folio's hooks are installed).
     let pushRefusal: String?
 
+    /// git processes running for clients at most; more requests get 503 (each one forks http-backend,
+    /// upload-pack and pack-objects, and the machine may have two cores).
+    let limiter: GitProcessLimiter
+
+    init(repositoryPath: String, tokens: [APIToken], pushRefusal: String?, maxProcesses: Int = 8) {
+        self.repositoryPath = repositoryPath
+        self.tokens = tokens
+        self.pushRefusal = pushRefusal
+        self.limiter = GitProcessLimiter(limit: maxProcesses)
+    }
+
+    /// The two services of git's smart protocol.
+    enum Service: String {
+        case uploadPack = "git-upload-pack"
+        case receivePack = "git-receive-pack"
+    }
+
     var endpoints: RouteCollection<FolioRequestContext> {
         let routes = RouteCollection(context: FolioRequestContext.self)
-        routes.get("\(Self.repositoryName)/info/refs", use: serve)
-        routes.post("\(Self.repositoryName)/git-upload-pack", use: serve)
-        routes.post("\(Self.repositoryName)/git-receive-pack", use: serve)
+        routes.get("\(Self.repositoryName)/info/refs") { request, context in
+            // Only the smart protocol is served: the dumb one (no service) would need the files themselves.
+            let services = request.uri.queryParameters.getAll("service")
+            guard services.count == 1, let service = Service(rawValue: String(services[0])) else {
+                return plain(.forbidden, "only git's smart HTTP protocol is served here; use git 1.6.6 or newer")
+            }
+            return try await serve(request, context: context, service: service, pathInfo: "info/refs", query: "service=\(service.rawValue)")
+        }
+        routes.post("\(Self.repositoryName)/git-upload-pack") { request, context in
+            try await serve(request, context: context, service: .uploadPack, pathInfo: Service.uploadPack.rawValue, query: "")
+        }
+        routes.post("\(Self.repositoryName)/git-receive-pack") { request, context in
+            try await serve(request, context: context, service: .receivePack, pathInfo: Service.receivePack.rawValue, query: "")
+        }
         return routes
     }
 
-    @Sendable func serve(_ request: Request, context: FolioRequestContext) async throws -> Response {
-        let path = request.uri.path
-        let pushing = path.hasSuffix("/git-receive-pack") || request.uri.queryParameters.get("service") == "git-receive-pack"
+    /// Runs `git http-backend` for one request. The route decides the service and the path git sees,
+    /// so nothing of the client's URL reaches git but what these routes allow.
+    func serve(_ request: Request, context: FolioRequestContext, service: Service, pathInfo: String, query: String) async throws -> Response {
+        let pushing = service == .receivePack
         let caller: String
         switch authorize(request, pushing: pushing) {
         case .failure(let refusal): return refusal.response
         case .success(let name): caller = name
         }
         if pushing, let pushRefusal { return plain(.forbidden, pushRefusal) }
+        guard let slot = limiter.acquire() else {
+            var response = plain(.serviceUnavailable, "too many git requests at once; try again shortly")
+            response.headers[.retryAfter] = "2"
+            return response
+        }
 
-        let suffix = path.dropFirst("/git/\(Self.repositoryName)".count)
         let folder = URL(fileURLWithPath: repositoryPath).standardizedFileURL
-        var environment = ProcessInfo.processInfo.environment
-        // The server's tokens are not git's business, nor its hooks'.
-        environment["FOLIO_API_TOKENS"] = nil
+        // git and its hooks get a minimal environment: the hooks carry the settings they were installed
+        // with, and the server's own secrets (tokens, the old app's database) are none of git's business.
+        let inherited = ProcessInfo.processInfo.environment
+        var environment: [String: String] = [:]
+        for name in ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ"] { environment[name] = inherited[name] }
         environment["GIT_PROJECT_ROOT"] = folder.deletingLastPathComponent().path
-        environment["PATH_INFO"] = "/" + folder.lastPathComponent + suffix
+        environment["PATH_INFO"] = "/" + folder.lastPathComponent + "/" + pathInfo
         environment["GIT_HTTP_EXPORT_ALL"] = "1"
         environment["REQUEST_METHOD"] = request.method.rawValue
-        environment["QUERY_STRING"] = request.uri.query ?? ""
+        environment["QUERY_STRING"] = query
         environment["CONTENT_TYPE"] = request.headers[.contentType] ?? ""
         if let length = request.headers[.contentLength] { environment["CONTENT_LENGTH"] = length }
         if let encoding = request.headers[.contentEncoding] { environment["HTTP_CONTENT_ENCODING"] = encoding }
@@ -51,9 +87,15 @@ struct GitController: Sendable {
         environment["REMOTE_USER"] = caller
         environment["REMOTE_ADDR"] = "127.0.0.1"
 
-        let backend = try GitBackendProcess(environment: environment, logger: context.logger)
+        let backend: GitBackendProcess
+        do {
+            backend = try GitBackendProcess(environment: environment, logger: context.logger)
+        } catch {
+            slot.release()
+            throw error
+        }
         let feeding = backend.feed(request.body)
-        let chunks = CGIOutput(backend.outputChunks(), backend: backend)
+        let chunks = CGIOutput(backend.outputChunks(), backend: backend, slot: slot)
         guard let head = await chunks.readHead() else {
             feeding.cancel()
             backend.stop()
@@ -105,7 +147,7 @@ struct GitController: Sendable {
         }
     }
 
-    private func plain(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    func plain(_ status: HTTPResponse.Status, _ message: String) -> Response {
         Response(
             status: status, headers: [.contentType: "text/plain; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
@@ -121,10 +163,17 @@ struct ResponseError: Error {
 final class CGIOutput: @unchecked Sendable {
     private var iterator: AsyncStream<ByteBuffer>.AsyncIterator
     private let backend: GitBackendProcess
+    /// The request's place under the limit, given back when the output is done with.
+    private let slot: GitProcessLimiter.Slot
 
-    init(_ stream: AsyncStream<ByteBuffer>, backend: GitBackendProcess) {
+    init(_ stream: AsyncStream<ByteBuffer>, backend: GitBackendProcess, slot: GitProcessLimiter.Slot) {
         iterator = stream.makeAsyncIterator()
         self.backend = backend
+        self.slot = slot
+    }
+
+    deinit {
+        slot.release()
     }
 
     func next() async -> ByteBuffer? {
@@ -175,5 +224,40 @@ final class CGIOutput: @unchecked Sendable {
             index = bytes.index(after: index)
         }
         return nil
+    }
+}
+
+/// Counts the git processes running for clients.
+final class GitProcessLimiter: Sendable {
+    private let running = Mutex(0)
+    let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// One request's place; released once, by whoever is done with it last.
+    final class Slot: Sendable {
+        private let limiter: GitProcessLimiter
+        private let released = Mutex(false)
+
+        init(_ limiter: GitProcessLimiter) {
+            self.limiter = limiter
+        }
+
+        func release() {
+            guard !released.withLock({ value in defer { value = true }; return value }) else { return }
+            limiter.running.withLock { $0 -= 1 }
+        }
+    }
+
+    /// A place, or nil when `limit` requests are running.
+    func acquire() -> Slot? {
+        let granted = running.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+        return granted ? Slot(self) : nil
     }
 }

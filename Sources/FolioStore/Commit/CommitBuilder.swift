@@ -82,10 +82,19 @@ struct CommitBuilder {
                 existing = try state.tree.flatMap { try repository.blobID(at: key.path, inTree: $0) }
             }
             switch change.kind {
-            case .delete, .deleteIfPresent:
-                guard existing != nil else {
-                    if case .deleteIfPresent = change.kind { continue }
+            case .delete, .deleteIfUnchanged:
+                guard let existing else {
+                    if case .deleteIfUnchanged = change.kind { continue }
                     return .failed(StoreError(.notFound, "\(key.path) does not exist"))
+                }
+                if case .deleteIfUnchanged(let baseCommit) = change.kind,
+                   try baseCommit.flatMap({ try repository.blobID(at: key.path, inCommit: $0) }) != existing
+                {
+                    // Saved since the version the delete was made against: deleting would drop that save.
+                    let current = try? Envelope.decode(repository.readBlob(existing), key: key.path)
+                    return .conflict(
+                        key: key, content: current?.content ?? "", metadata: current?.metadata ?? [:],
+                        text: "the file was saved after \(baseCommit?.short ?? "the pushed commit's parent"), which the delete was made against")
                 }
                 planned.append(Planned(
                     change: CommitRecord.Change(key: key, action: .delete, blob: nil, size: 0, metadata: nil),
@@ -106,6 +115,13 @@ struct CommitBuilder {
                     envelope = try Envelope.decode(data, key: key.path)
                 } catch let error as StoreError {
                     return .failed(error)
+                }
+                if baseCommit == nil, let existing, existing != pushed {
+                    // A root commit has no version to merge from: replacing the branch's file would drop its saves.
+                    let current = try? Envelope.decode(repository.readBlob(existing), key: key.path)
+                    return .conflict(
+                        key: key, content: current?.content ?? "", metadata: current?.metadata ?? [:],
+                        text: "the file exists on the branch, and the pushed commit has no parent to merge it from")
                 }
                 guard baseBlob == existing else {
                     // Saved since the pushed commit's parent: merged as an API save with that base would be.

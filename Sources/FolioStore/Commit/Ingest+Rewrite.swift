@@ -63,7 +63,9 @@ extension Ingest {
                 .unavailable, "\(rewrite), but the branch's history cannot be read to rebuild the catalog (\(error)); check the repository with git fsck",
                 cause: error)
         }
-        let before = try committedFileKeys(catalog)
+        // Files live before, and files whose mirror write (a removal, say) was still pending: the reset
+        // empties the outbox, so they are queued again below.
+        let before = try committedFileKeys(catalog).union(catalog.outboxAll().map(\.fileKey))
         try catalog.resetDerivedState()
         if let tip {
             try catchUp(repository: repository, catalog: catalog, to: tip, progress: progress)
@@ -104,7 +106,17 @@ extension Ingest {
                 repository: repository, catalog: catalog, to: target, known: known, expected: expected, parallelThreshold: parallelThreshold,
                 progress: progress)
         } catch let rewrite as HistoryRewritten {
-            try rebuild(after: rewrite, repository: repository, catalog: catalog, branch: branch, logger: logger, progress: progress)
+            // Looked at once more on a refreshed handle before anything is reset: another process's
+            // consolidation can remove a pack between a refresh and a read, which looks like a missing
+            // commit for a moment.
+            do {
+                try checkLineage(repository: repository, catalog: catalog, branch: branch)
+            } catch let confirmed as HistoryRewritten {
+                try rebuild(after: confirmed, repository: repository, catalog: catalog, branch: branch, logger: logger, progress: progress)
+                return
+            }
+            logger.warning("the catalog's tip looked off the branch but is on it; catching up", metadata: ["reason": "\(rewrite)"])
+            try catchUp(repository: repository, catalog: catalog, to: try repository.resolveReference(branch) ?? target, progress: progress)
         }
     }
 }

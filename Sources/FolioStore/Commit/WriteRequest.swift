@@ -14,9 +14,10 @@ struct WriteRequest: Sendable {
         case putBlob(blob: ObjectID, baseCommit: ObjectID?)
         /// Remove the file from the branch (its history stays).
         case delete
-        /// Remove the file if the branch has it, else nothing (a pushed delete being landed: someone may
-        /// have deleted the file first). Reported only when it removed something.
-        case deleteIfPresent
+        /// A pushed delete being landed, based on `baseCommit`: removes the file if the branch still has
+        /// it as it was there, does nothing if it is gone already, and conflicts if it was saved since.
+        /// Reported only when it removed something.
+        case deleteIfUnchanged(baseCommit: ObjectID?)
     }
 
     /// One file's change.
