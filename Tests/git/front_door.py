@@ -18,6 +18,7 @@ exactly `N passed, N failed` and the exit status is 1 if any failed.
                          API's next save builds on the pushed tip
     land-under-load      pushes to refs/for/main land as saves between back-to-back API saves; an overlapping
                          edit does not land and says so
+    aborted-clones       clients killed mid-clone: git is stopped, no process lingers, later clones are served
     textconv             `git log -p` in a clone set up as README says shows content lines
     reindex-equals       `folio reindex` after pushes gives the same catalog as before
     rewritten-history    main moved backwards around the hooks: the next start rebuilds catalog and mirror
@@ -510,6 +511,40 @@ def scenario_land_under_load(d):
     return f"4 pushes to refs/for/main landed between {len(acknowledged)} back-to-back API saves; an overlapping edit was refused with its message"
 
 
+def scenario_aborted_clones(d):
+    d.start()
+    seed(d)
+    # Enough incompressible content that a clone is still streaming when its client is killed.
+    clone = d.clone("big", d.url())
+    for i in range(24):
+        write(clone, f"p9/prd/big_{i}.json", envelope(base64.b64encode(os.urandom(3000)).decode()))
+    git("add", "-A", cwd=clone)
+    git("commit", "-qm", "Big", cwd=clone, env=d.env)
+    git("push", "-q", "origin", "main", cwd=clone, env=d.env)
+    cut = 0
+    for n in range(12):
+        target = os.path.join(d.root, f"aborted-{n}")
+        client = subprocess.Popen(["git", "clone", "-q", d.url(), target], env=d.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.05 * (n % 4))
+        if client.poll() is None:
+            cut += 1
+        client.kill()
+        client.wait()
+    # The server stopped git for every vanished client and gave its places back: with 8 at most, a
+    # leak would turn these into 503s.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        lingering = subprocess.run(["pgrep", "-f", f"http-backend|upload-pack.*{d.repo}"], capture_output=True, text=True).stdout.split()
+        if not lingering:
+            break
+        time.sleep(0.2)
+    check(not lingering, f"git processes still running 20 s after their clients went: {lingering}")
+    for n in range(10):
+        result = git("clone", "-q", d.url(), os.path.join(d.root, f"after-{n}"), env=d.env, check_rc=False)
+        check(result.returncode == 0, f"clone {n} after the aborted ones failed: {result.stderr[-400:]}")
+    return f"12 clones killed mid-way ({cut} while running): no git process left, and 10 clones after them all served"
+
+
 def scenario_textconv(d):
     d.start()
     seed(d)
@@ -630,6 +665,7 @@ SCENARIOS = {
     "tokens": scenario_tokens,
     "push-during-saves": scenario_push_during_saves,
     "land-under-load": scenario_land_under_load,
+    "aborted-clones": scenario_aborted_clones,
     "textconv": scenario_textconv,
     "reindex-equals": scenario_reindex_equals,
     "rewritten-history": scenario_rewritten_history,
