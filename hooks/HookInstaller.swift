@@ -98,6 +98,18 @@ public enum HookInstaller {
         return outcomes
     }
 
+    /// Why the repository's hooks do not guard pushes (one missing, or not Folio's), nil when they do.
+    /// Settings that differ from the caller's do not count: the checks are Folio's either way.
+    public static func unguarded(repositoryPath: String) -> String? {
+        for name in names {
+            let path = repositoryPath + "/hooks/" + name
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "\(path) is missing" }
+            guard text.contains(marker) else { return "\(path) is not Folio's hook" }
+            guard access(path, X_OK) == 0 else { return "\(path) is not executable" }
+        }
+        return nil
+    }
+
     /// Whether the repository's hooks are Folio's, as `install` with these arguments would write them.
     public static func state(repositoryPath: String, folio: String, settings: [(name: String, value: String)]) throws -> State {
         var result = State.current

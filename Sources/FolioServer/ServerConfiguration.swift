@@ -31,10 +31,12 @@ public struct ServerConfiguration: Sendable {
     /// Open connections past which only health probes are answered (`FOLIO_MAX_CONNECTIONS`; default
     /// 1024, and never more than the file-descriptor limit allows).
     public var maxConnections = 1024
-    /// Why `git push` over HTTP (`/git/folio.git`) is refused, nil when it is allowed. Pushes are safe
-    /// only through Folio's hooks, so this stays set until whoever starts the server has made sure they
-    /// are installed (`folio serve` installs them).
-    public var gitPushRefusal: String? = "pushes over HTTP are off: Folio's hooks are not installed in the repository (run folio hooks install)"
+    /// Asked before every `git push` over HTTP (`/git/folio.git`): why it is refused, nil when it is
+    /// allowed. Pushes are safe only through Folio's hooks, so by default they are refused; `folio
+    /// serve` installs the hooks and then checks, per push, that they are still the ones it installed.
+    public var gitPushRefusal: @Sendable () -> String? = {
+        "pushes over HTTP are off: Folio's hooks are not installed in the repository (run folio hooks install)"
+    }
 
     /// Creates a configuration; the defaults bind loopback without authentication.
     public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [APIToken] = [], maxContentBytes: Int = 10 * 1024 * 1024, publicURL: String? = nil) {

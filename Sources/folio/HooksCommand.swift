@@ -145,17 +145,23 @@ enum HookSettings {
         return path
     }
 
-    /// Folio's variables from the environment, with the locations made absolute, sorted so that
-    /// installing twice writes the same file. Left out: secrets the hooks never use (API tokens, the
-    /// old app's database) and a failpoint set for the server.
+    /// The store's settings from the environment (those that say where the data is and how it is
+    /// written and mirrored, and FOLIO_PUSH_REFS), with the locations made absolute, sorted so that
+    /// installing twice writes the same file. Server-only settings stay out, so `folio serve` and
+    /// `folio hooks install` run with the same data settings write the same hooks; so do secrets the
+    /// hooks never use (API tokens, the old app's database), the log level (the hooks' lines go to the
+    /// pusher) and a failpoint set for the server.
     static func settings(
         for configuration: StoreConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> [(name: String, value: String)] {
+        let store: Set<String> = [
+            "FILE_STORAGE_TYPE", "MEDIA_ROOT", "FOLIO_REPO_PATH", "FOLIO_DATABASE_URL", "FOLIO_DATABASE_POOL_SIZE", "FOLIO_MAX_CONTENT_BYTES",
+            "FOLIO_MAX_BATCH", "FOLIO_MAX_BATCH_BYTES", "FOLIO_PACKED_WRITES", "FOLIO_MAX_PACKS", "FOLIO_CACHE_BYTES",
+            "FOLIO_COMMITTER_NAME", "FOLIO_COMMITTER_EMAIL", "FOLIO_PRESIGN_SECRET_FILE", "FOLIO_PRESIGN_EXPIRES", "FOLIO_PRESIGN_DIRECT_S3",
+            "FOLIO_S3_GZIP_ABOVE", "FOLIO_S3_TIMEOUT", "FOLIO_PUSH_REFS",
+        ]
         var values: [String: String] = [:]
-        for (name, value) in environment
-        where (name.hasPrefix("FOLIO_") || name.hasPrefix("AWS_") || name == "MEDIA_ROOT" || name == "FILE_STORAGE_TYPE")
-            && !["FOLIO_API_TOKENS", "FOLIO_LEGACY_DATABASE_URL", "FOLIO_FAILPOINT"].contains(name) && !name.hasPrefix("FOLIO_TEST_")
-        {
+        for (name, value) in environment where store.contains(name) || name.hasPrefix("AWS_") {
             values[name] = value
         }
         values["FOLIO_REPO_PATH"] = absolute(configuration.repositoryPath)

@@ -36,7 +36,15 @@ struct ServeCommand: AsyncParsableCommand {
             var logger = Logger(label: "folio", factory: LineLogHandler.init)
             logger.logLevel = Logger.Level.fromEnvironment(default: .info)
             let store = try DocumentStore.open(storeConfiguration, logger: logger, background: true)
-            server.gitPushRefusal = installHooks(storeConfiguration, logger: logger)
+            let installRefusal = installHooks(storeConfiguration, logger: logger)
+            let repositoryPath = storeConfiguration.repositoryPath
+            server.gitPushRefusal = {
+                if let installRefusal { return installRefusal }
+                // Someone may have removed or replaced a hook since the start: then pushes wait for a fix.
+                return HookInstaller.unguarded(repositoryPath: repositoryPath).map {
+                    "pushes over HTTP are off: \($0) (run folio hooks install)"
+                }
+            }
             // Runs after the server has stopped: saves still queued are written and the mirror drained once.
             defer { store.close() }
             let address = server.host.contains(":") ? "[\(server.host)]" : server.host

@@ -23,6 +23,7 @@ exactly `N passed, N failed` and the exit status is 1 if any failed.
     reindex-equals       `folio reindex` after pushes gives the same catalog as before
     rewritten-history    main moved backwards around the hooks: the next start rebuilds catalog and mirror
     missed-post-receive  a push whose post-receive never ran is recorded and mirrored at the next start
+    hooks-tampered       a hook replaced under a running server turns HTTP pushes off until reinstalled
     hooks-install        idempotent; refuses a hook it did not write unless --force
 
 Usage: front_door.py [--folio .build/debug/folio] [--only NAME ...] [--keep]
@@ -631,6 +632,24 @@ def scenario_missed_post_receive(d):
     return "a push whose post-receive never ran is recorded and mirrored by the next start (.gitattributes allowed, not catalogued)"
 
 
+def scenario_hooks_tampered(d):
+    d.start()
+    seed(d)
+    clone = d.clone("c", d.url())
+    commit_two_files(d, clone, "after_tamper", "After the hook was replaced")
+    hook = os.path.join(d.repo, "hooks", "pre-receive")
+    with open(hook, "w") as handle:
+        handle.write("#!/bin/sh\nexit 0\n")
+    before = d.ref()
+    refused = git("push", "origin", "main", cwd=clone, env=d.env, check_rc=False)
+    check(refused.returncode != 0 and "403" in refused.stderr, f"a push with a replaced hook: {refused.stderr[-400:]}")
+    check(d.ref() == before, "the push went in past a replaced hook")
+    d.folio("hooks", "install", "--force")
+    pushed = git("push", "origin", "main", cwd=clone, env=d.env, check_rc=False)
+    check(pushed.returncode == 0, f"the push after reinstalling: {pushed.stderr[-400:]}")
+    return "a hook replaced while the server runs turns HTTP pushes off (403) until folio hooks install"
+
+
 def scenario_hooks_install(d):
     first = d.folio("hooks", "install").stdout
     check("pre-receive: written" in first, first)
@@ -670,6 +689,7 @@ SCENARIOS = {
     "reindex-equals": scenario_reindex_equals,
     "rewritten-history": scenario_rewritten_history,
     "missed-post-receive": scenario_missed_post_receive,
+    "hooks-tampered": scenario_hooks_tampered,
     "hooks-install": scenario_hooks_install,
 }
 

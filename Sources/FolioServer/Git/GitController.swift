@@ -14,13 +14,13 @@ struct GitController: Sendable {
     let repositoryPath: String
     let tokens: [APIToken]
     /// Why pushes over HTTP are refused, nil when they are allowed (Folio's hooks are installed).
-    let pushRefusal: String?
+    let pushRefusal: @Sendable () -> String?
 
     /// git processes running for clients at most; more requests get 503 (each one forks http-backend,
     /// upload-pack and pack-objects, and the machine may have two cores).
     let limiter: GitProcessLimiter
 
-    init(repositoryPath: String, tokens: [APIToken], pushRefusal: String?, maxProcesses: Int = 8) {
+    init(repositoryPath: String, tokens: [APIToken], pushRefusal: @escaping @Sendable () -> String?, maxProcesses: Int = 8) {
         self.repositoryPath = repositoryPath
         self.tokens = tokens
         self.pushRefusal = pushRefusal
@@ -61,7 +61,7 @@ struct GitController: Sendable {
         case .failure(let refusal): return refusal.response
         case .success(let name): caller = name
         }
-        if pushing, let pushRefusal { return plain(.forbidden, pushRefusal) }
+        if pushing, let refusal = pushRefusal() { return plain(.forbidden, refusal) }
         guard let slot = limiter.acquire() else {
             var response = plain(.serviceUnavailable, "too many git requests at once; try again shortly")
             response.headers[.retryAfter] = "2"
