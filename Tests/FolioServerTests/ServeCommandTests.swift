@@ -24,8 +24,13 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// The inherited environment with every Folio setting cleared, then `overrides`, so the defaults apply.
+    /// One exception: the header timeout is a minute unless a test sets it. The whole suite runs in
+    /// parallel on two cores, and a test client starved for more than the default 10 s between connecting
+    /// and sending its request had the connection cut (`I/O on closed channel`) in tests about other
+    /// things; ConnectionLimitTests sets its own timeout to test that one.
     static func environment(_ overrides: [String: String]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FOLIO_") && $0.key != "MEDIA_ROOT" && $0.key != "FILE_STORAGE_TYPE" }
+        environment["FOLIO_HEADER_TIMEOUT"] = "60"
         for (name, value) in overrides { environment[name] = value }
         return environment
     }
