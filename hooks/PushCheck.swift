@@ -89,7 +89,7 @@ public enum PushCheck {
             // other side's changes again, as the pusher's.
             if info.parents.count > 1 {
                 problems.append(PushProblem(
-                    ref: update.name, commit: commit, subject: info.message.split(separator: "\n", maxSplits: 1).first.map(String.init),
+                    ref: update.name, commit: commit, subject: info.subject,
                     problem: "it is a merge commit, which cannot be landed", fix: "rebase instead of merging (git pull --rebase) and push again"))
                 continue
             }
@@ -100,7 +100,7 @@ public enum PushCheck {
 
     private static func commitProblems(_ id: ObjectID, ref: String, repository: Repository, policy: PushPolicy) throws -> [PushProblem] {
         let info = try repository.commit(id)
-        let subject = info.message.split(separator: "\n", maxSplits: 1).first.map(String.init)
+        let subject = info.subject
         func problem(_ path: String?, _ text: String, _ fix: String) -> PushProblem {
             PushProblem(ref: ref, commit: id, subject: subject, path: path, problem: text, fix: fix)
         }

@@ -19,6 +19,9 @@ public struct CommitInfo: Sendable, Equatable {
     /// The message's trailers (`Key: value` lines at its end), in order.
     public var trailers: [(key: String, value: String)]
 
+    /// The message's first line.
+    public var subject: String { String(message.prefix { $0 != "\n" }) }
+
     /// The value of the first trailer named `key`.
     public func trailer(_ key: String) -> String? {
         trailers.first { $0.key.caseInsensitiveCompare(key) == .orderedSame }?.value
@@ -111,16 +114,22 @@ extension Repository {
     ///
     /// With `stop` nil the whole chain down to the root commit is returned.
     public func firstParentChain(from tip: ObjectID, stoppingAt stop: ObjectID?) throws -> [ObjectID] {
+        try walk(from: tip, hiding: stop.map { [$0] } ?? [], firstParentOnly: true)
+    }
+
+    /// The commits reachable from `tip` but not from any of `hidden`, oldest first (parents before
+    /// children), following first parents only when asked.
+    func walk(from tip: ObjectID, hiding hidden: [ObjectID], firstParentOnly: Bool) throws -> [ObjectID] {
         var walker: OpaquePointer?
         try check(git_revwalk_new(&walker, handle), "git_revwalk_new")
         defer { git_revwalk_free(walker) }
         try check(git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue), "git_revwalk_sorting")
-        try check(git_revwalk_simplify_first_parent(walker), "git_revwalk_simplify_first_parent")
+        if firstParentOnly { try check(git_revwalk_simplify_first_parent(walker), "git_revwalk_simplify_first_parent") }
         var tipOID = tip.oid
         try check(git_revwalk_push(walker, &tipOID), "git_revwalk_push")
-        if let stop {
-            var stopOID = stop.oid
-            try check(git_revwalk_hide(walker, &stopOID), "git_revwalk_hide")
+        for id in hidden {
+            var oid = id.oid
+            try check(git_revwalk_hide(walker, &oid), "git_revwalk_hide")
         }
         var ids: [ObjectID] = []
         var oid = git_oid()

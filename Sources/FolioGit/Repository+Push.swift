@@ -20,25 +20,7 @@ extension Repository {
     /// The commits reachable from `tip` but not from any of `known`, oldest first (parents before
     /// children): what moving a branch from `known` to `tip` adds to it.
     public func commits(from tip: ObjectID, excluding known: [ObjectID]) throws -> [ObjectID] {
-        var walker: OpaquePointer?
-        try check(git_revwalk_new(&walker, handle), "git_revwalk_new")
-        defer { git_revwalk_free(walker) }
-        try check(git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue), "git_revwalk_sorting")
-        var tipOID = tip.oid
-        try check(git_revwalk_push(walker, &tipOID), "git_revwalk_push")
-        for id in known {
-            var oid = id.oid
-            try check(git_revwalk_hide(walker, &oid), "git_revwalk_hide")
-        }
-        var commits: [ObjectID] = []
-        var oid = git_oid()
-        while true {
-            let result = git_revwalk_next(&oid, walker)
-            if result == GIT_ITEROVER.rawValue { break }
-            try check(result, "git_revwalk_next")
-            commits.append(ObjectID(oid))
-        }
-        return commits
+        try walk(from: tip, hiding: known, firstParentOnly: false)
     }
 
     /// The type of the object `id` names, or nil when the repository does not have it.
@@ -60,32 +42,33 @@ extension Repository {
 
     /// Sets a value in the repository's own configuration file (`config` in the git folder).
     public func setConfig(_ name: String, _ value: String) throws {
-        var config: OpaquePointer?
-        try check(git_repository_config(&config, handle), "git_repository_config")
-        defer { git_config_free(config) }
-        var local: OpaquePointer?
-        try check(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "git_config_open_level")
-        defer { git_config_free(local) }
-        try check(git_config_set_string(local, name, value), "git_config_set_string")
+        try withLocalConfig { local in try check(git_config_set_string(local, name, value), "git_config_set_string") }
     }
 
     /// A value of the repository's own configuration file, nil when unset there (a value in the
     /// user's or the system's files does not count: another user running git would not see it).
     public func config(_ name: String) throws -> String? {
+        try withLocalConfig { local in
+            var snapshot: OpaquePointer?
+            try check(git_config_snapshot(&snapshot, local), "git_config_snapshot")
+            defer { git_config_free(snapshot) }
+            var value: UnsafePointer<CChar>?
+            let result = git_config_get_string(&value, snapshot, name)
+            if result == GIT_ENOTFOUND.rawValue { return nil }
+            try check(result, "git_config_get_string")
+            return value.map { String(cString: $0) }
+        }
+    }
+
+    /// Runs `body` with the repository's own configuration file (the local level) open.
+    private func withLocalConfig<T>(_ body: (OpaquePointer?) throws -> T) throws -> T {
         var config: OpaquePointer?
         try check(git_repository_config(&config, handle), "git_repository_config")
         defer { git_config_free(config) }
         var local: OpaquePointer?
         try check(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "git_config_open_level")
         defer { git_config_free(local) }
-        var snapshot: OpaquePointer?
-        try check(git_config_snapshot(&snapshot, local), "git_config_snapshot")
-        defer { git_config_free(snapshot) }
-        var value: UnsafePointer<CChar>?
-        let result = git_config_get_string(&value, snapshot, name)
-        if result == GIT_ENOTFOUND.rawValue { return nil }
-        try check(result, "git_config_get_string")
-        return value.map { String(cString: $0) }
+        return try body(local)
     }
 }
 

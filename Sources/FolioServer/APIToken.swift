@@ -61,3 +61,15 @@ public struct APIToken: Sendable, Equatable {
         return tokens
     }
 }
+
+extension APIToken {
+    /// The token among `tokens` whose secret is `presented`. Every token is compared, in constant time,
+    /// so timing does not reveal which one a guess came close to.
+    static func matching(_ presented: String, in tokens: [APIToken]) -> APIToken? {
+        var match: APIToken?
+        for token in tokens where BearerAuthMiddleware.equalInConstantTime(token.token, presented) {
+            match = token
+        }
+        return match
+    }
+}

@@ -18,12 +18,7 @@ struct BearerAuthMiddleware: RouterMiddleware {
             throw APIError.unauthorized("the Authorization header must be 'Bearer TOKEN'")
         }
         let presented = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        // Compare with every token in constant time so timing does not reveal how close a guess was.
-        var match: APIToken?
-        for token in tokens where BearerAuthMiddleware.equalInConstantTime(token.token, presented) {
-            match = token
-        }
-        guard let caller = match else {
+        guard let caller = APIToken.matching(presented, in: tokens) else {
             throw APIError.unauthorized("the bearer token is not one this server accepts")
         }
         if caller.readOnly && request.method != .get && request.method != .head {

@@ -88,7 +88,7 @@ extension DocumentStore {
         return BatchResult(projectID: projectID, commit: results.first(where: \.changed)?.commit, files: results)
     }
 
-    /// Throws unless `key` is a live file that git holds (what a delete needs), as `delete` checks.
+    /// Throws unless `key` is a live file that git holds (what a delete needs): for single deletes and batches.
     func requireDeletable(_ key: FileKey) throws {
         guard let document = try catalog.document(key), document.isLive else {
             throw StoreError(.notFound, "\(key.path) does not exist")

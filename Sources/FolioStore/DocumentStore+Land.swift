@@ -44,7 +44,7 @@ extension DocumentStore {
                     changes: changes, author: Signature(name: info.author.name, email: info.author.email), userMessage: info.message)
                 request.authorTime = info.author.time
                 requests.append(request)
-                landings.append(Landing(pushed: commit, subject: String(info.message.prefix { $0 != "\n" }), landed: nil, refusal: nil))
+                landings.append(Landing(pushed: commit, subject: info.subject, landed: nil, refusal: nil))
             }
             return (requests, landings)
         }

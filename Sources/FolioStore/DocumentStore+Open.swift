@@ -50,9 +50,7 @@ extension DocumentStore {
     /// The catalog `url` names. A damaged SQLite file is moved aside and replaced by an empty catalog,
     /// which the open that follows rebuilds from git — loudly, since legacy rows live only in the old file.
     static func openCatalog(_ url: String, poolSize: Int, logger: Logger) throws -> any Catalog {
-        if url.hasPrefix("sqlite:") {
-            var path = String(url.dropFirst("sqlite:".count))
-            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+        if let path = StoreConfiguration.sqlitePath(of: url) {
             let (catalog, movedAside) = try SQLiteCatalog.openOrReplaceDamaged(path: path)
             if let movedAside {
                 logger.critical("the catalog was damaged: moved it aside and rebuilding it from git", metadata: [

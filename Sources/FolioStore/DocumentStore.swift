@@ -145,13 +145,7 @@ public final class DocumentStore: Sendable {
     /// Removes a file from the branch, the catalog's live files and the mirror; its history stays.
     public func delete(_ key: FileKey, by updatedBy: String, email: String? = nil, message: String? = nil, token: String? = nil) async throws -> SaveResult {
         let author = try signature(updatedBy, email: email)
-        guard let document = try catalog.document(key), document.isLive else {
-            throw StoreError(.notFound, "\(key.path) does not exist")
-        }
-        if document.commit == nil {
-            // A legacy row never saved through Folio has nothing in git to remove.
-            throw StoreError(.invalidInput, "\(key.path) holds legacy content only; save it once before deleting it", field: "key")
-        }
+        try requireDeletable(key)
         return try await submitOne(WriteRequest(key: key, kind: .delete, author: author, userMessage: message, token: token))
     }
 

@@ -138,6 +138,13 @@ public struct StoreConfiguration: Sendable {
 
     /// The branch's full reference name.
     public var branchReference: String { "refs/heads/\(branch)" }
+
+    /// The file a `sqlite:PATH` (or `sqlite://PATH`) catalog URL names; nil for other URLs.
+    public static func sqlitePath(of url: String) -> String? {
+        guard url.hasPrefix("sqlite:") else { return nil }
+        let path = url.dropFirst("sqlite:".count)
+        return String(path.hasPrefix("//") ? path.dropFirst(2) : path)
+    }
 }
 
 extension Optional where Wrapped == String {

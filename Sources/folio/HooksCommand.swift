@@ -177,10 +177,7 @@ enum HookSettings {
 
     /// `sqlite:` URLs with their path made absolute; others as they are.
     static func absoluteDatabaseURL(_ url: String) -> String {
-        guard url.hasPrefix("sqlite:") else { return url }
-        var path = String(url.dropFirst("sqlite:".count))
-        if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
-        return "sqlite:" + absolute(path)
+        StoreConfiguration.sqlitePath(of: url).map { "sqlite:" + absolute($0) } ?? url
     }
 }
 

@@ -120,9 +120,7 @@ struct GitController: Sendable {
             response.headers[.wwwAuthenticate] = "Basic realm=\"Folio\", charset=\"UTF-8\""
             return .failure(ResponseError(response: response))
         }
-        var match: APIToken?
-        for token in tokens where BearerAuthMiddleware.equalInConstantTime(token.token, presented) { match = token }
-        guard let caller = match else {
+        guard let caller = APIToken.matching(presented, in: tokens) else {
             var response = plain(.unauthorized, "the token is not one this server accepts")
             response.headers[.wwwAuthenticate] = "Basic realm=\"Folio\", charset=\"UTF-8\""
             return .failure(ResponseError(response: response))

@@ -16,11 +16,8 @@ extension UIController {
         let form = try await FormBody.read(request, limit: UIController.formLimit)
         try UIController.checkCSRF(form, visitor: visitor, sessions: sessions)
         let presented = form["token"] ?? ""
-        var match: APIToken?
-        // Every token is compared, in constant time, as the API's bearer check does.
-        for token in tokens where BearerAuthMiddleware.equalInConstantTime(token.token, presented) { match = token }
         let next = UIController.safeNext(form["next"])
-        guard let token = match else {
+        guard let token = APIToken.matching(presented, in: tokens) else {
             return try renderer.page(
                 "signin", SignInPage(chrome: PageChrome("Sign in", visitor: visitor), next: next, failed: true), status: .unauthorized)
         }

@@ -91,9 +91,8 @@ struct CommitBuilder {
                    try baseCommit.flatMap({ try repository.blobID(at: key.path, inCommit: $0) }) != existing
                 {
                     // Saved since the version the delete was made against: deleting would drop that save.
-                    let current = try? Envelope.decode(repository.readBlob(existing), key: key.path)
-                    return .conflict(
-                        key: key, content: current?.content ?? "", metadata: current?.metadata ?? [:],
+                    return conflict(
+                        key, current: existing,
                         text: "the file was saved after \(baseCommit?.short ?? "the pushed commit's parent"), which the delete was made against")
                 }
                 planned.append(Planned(
@@ -118,10 +117,7 @@ struct CommitBuilder {
                 }
                 if baseCommit == nil, let existing, existing != pushed {
                     // A root commit has no version to merge from: replacing the branch's file would drop its saves.
-                    let current = try? Envelope.decode(repository.readBlob(existing), key: key.path)
-                    return .conflict(
-                        key: key, content: current?.content ?? "", metadata: current?.metadata ?? [:],
-                        text: "the file exists on the branch, and the pushed commit has no parent to merge it from")
+                    return conflict(key, current: existing, text: "the file exists on the branch, and the pushed commit has no parent to merge it from")
                 }
                 guard baseBlob == existing else {
                     // Saved since the pushed commit's parent: merged as an API save with that base would be.
@@ -171,6 +167,13 @@ struct CommitBuilder {
 }
 
 extension CommitBuilder {
+    /// A pushed change refused because the branch's version of `key` (blob `current`) moved on; the
+    /// caller is told what that version holds, as an API conflict tells it.
+    fileprivate func conflict(_ key: FileKey, current: ObjectID, text: String) -> Outcome {
+        let envelope = try? Envelope.decode(repository.readBlob(current), key: key.path)
+        return .conflict(key: key, content: envelope?.content ?? "", metadata: envelope?.metadata ?? [:], text: text)
+    }
+
     /// Plans a new version of `key` (merged three-way when `baseCommit` names an older version than
     /// `existing`); returns the request's refusal when the merge conflicts or a version cannot be read.
     fileprivate func put(

@@ -55,9 +55,11 @@ extension Ingest {
             "note": "revisions that are no longer on the branch leave the catalog; git still has them until it collects garbage",
         ])
         let tip = try repository.resolveReference(branch)
-        // The catalog is emptied only once the history it will be rebuilt from is known to be readable.
+        // The catalog is emptied only once the history it will be rebuilt from is known to be readable;
+        // the chain read for that is the one the catch-up below records.
+        let chain: [ObjectID]
         do {
-            if let tip { _ = try repository.firstParentChain(from: tip, stoppingAt: nil) }
+            chain = try tip.map { try repository.firstParentChain(from: $0, stoppingAt: nil) } ?? []
         } catch {
             throw StoreError(
                 .unavailable, "\(rewrite), but the branch's history cannot be read to rebuild the catalog (\(error)); check the repository with git fsck",
@@ -68,7 +70,7 @@ extension Ingest {
         let before = try committedFileKeys(catalog).union(catalog.outboxAll().map(\.fileKey))
         try catalog.resetDerivedState()
         if let tip {
-            try catchUp(repository: repository, catalog: catalog, to: tip, progress: progress)
+            try catchUp(repository: repository, catalog: catalog, to: tip, expected: (base: nil, chain: chain), progress: progress)
         }
         let now = Date()
         for path in before.union(try committedFileKeys(catalog)).sorted() {
