@@ -87,7 +87,7 @@ extension Repository {
     }
 
     private func diffTrees(
-        _ old: ObjectID?, _ new: ObjectID?, prefix: String, into result: inout [PathChange], newTrees: inout [ObjectID: [UInt8]]
+        _ old: ObjectID?, _ new: ObjectID?, prefix prefixPath: String, into result: inout [PathChange], newTrees: inout [ObjectID: [UInt8]]
     ) throws {
         if old == new { return }
         let oldTree: [UInt8] = try old.map { try lastNewTrees[$0] ?? readTree($0) } ?? []
@@ -96,19 +96,25 @@ extension Repository {
             newTrees[id] = tree
             return tree
         } ?? []
-        // A merge of the two sorted entry lists, parsed as it goes. Entries that are the same byte for byte
-        // (nearly all of them when a commit changed one file) are skipped with one comparison each, and
-        // ids become `ObjectID`s only for what differs.
-        var a = TreeEntries.Cursor(oldTree), b = TreeEntries.Cursor(newTree)
+        // Consecutive versions of a folder differ in an entry or two, so the bytes they share at both
+        // ends are skipped without parsing: the first entry that differs starts at the same offset in
+        // both, and once the two lists have the same tail left from entry starts, the rest is equal.
+        // Only the entries between are merged (parsed as it goes).
+        let prefix = TreeEntries.commonPrefix(oldTree, newTree)
+        let start = TreeEntries.lastEntryStart(in: oldTree, notAfter: prefix)
+        let suffix = TreeEntries.commonSuffix(oldTree, newTree, limit: min(oldTree.count, newTree.count) - start)
+        var a = TreeEntries.Cursor(oldTree, at: start), b = TreeEntries.Cursor(newTree, at: start)
         while true {
+            let rest = oldTree.count - a.position
+            if rest == newTree.count - b.position && rest <= suffix { return }
             switch (a.entry, b.entry) {
             case (nil, nil):
                 return
             case (let x?, nil):
-                try report((oldTree, x), nil, prefix: prefix, into: &result, newTrees: &newTrees)
+                try report((oldTree, x), nil, prefix: prefixPath, into: &result, newTrees: &newTrees)
                 a.advance()
             case (nil, let y?):
-                try report(nil, (newTree, y), prefix: prefix, into: &result, newTrees: &newTrees)
+                try report(nil, (newTree, y), prefix: prefixPath, into: &result, newTrees: &newTrees)
                 b.advance()
             case (let x?, let y?):
                 if TreeEntries.sameBytes(oldTree, x.whole, newTree, y.whole) {
@@ -118,14 +124,14 @@ extension Repository {
                 }
                 let order = TreeEntries.compare(oldTree[x.name], x.kind == .tree, newTree[y.name], y.kind == .tree)
                 if order == 0 {
-                    try report((oldTree, x), (newTree, y), prefix: prefix, into: &result, newTrees: &newTrees)
+                    try report((oldTree, x), (newTree, y), prefix: prefixPath, into: &result, newTrees: &newTrees)
                     a.advance()
                     b.advance()
                 } else if order < 0 {
-                    try report((oldTree, x), nil, prefix: prefix, into: &result, newTrees: &newTrees)
+                    try report((oldTree, x), nil, prefix: prefixPath, into: &result, newTrees: &newTrees)
                     a.advance()
                 } else {
-                    try report(nil, (newTree, y), prefix: prefix, into: &result, newTrees: &newTrees)
+                    try report(nil, (newTree, y), prefix: prefixPath, into: &result, newTrees: &newTrees)
                     b.advance()
                 }
             }
@@ -196,7 +202,6 @@ extension Repository {
 enum TreeEntries {
     static let blobMode = Array("100644".utf8)
     static let treeMode = Array("40000".utf8)
-    static let submoduleMode = Array("160000".utf8)
 
     /// What an entry's mode says it is.
     enum Kind {
@@ -215,13 +220,16 @@ enum TreeEntries {
     /// Reads a raw tree's entries one at a time.
     struct Cursor {
         private let tree: [UInt8]
-        private var position = 0
+        /// Where the entry at the cursor starts (the tree's length past the last entry).
+        private(set) var position: Int
         /// The entry at the cursor, nil past the last (or at a malformed one).
         private(set) var entry: EntryRanges?
 
-        init(_ tree: [UInt8]) {
+        /// A cursor at `position`, which must be where an entry starts.
+        init(_ tree: [UInt8], at position: Int = 0) {
             self.tree = tree
-            entry = Cursor.entry(in: tree, at: 0)
+            self.position = position
+            entry = Cursor.entry(in: tree, at: position)
         }
 
         mutating func advance() {
@@ -231,11 +239,86 @@ enum TreeEntries {
         }
 
         private static func entry(in tree: [UInt8], at position: Int) -> EntryRanges? {
-            guard position < tree.count, let space = tree[position...].firstIndex(of: 0x20),
-                  let nul = tree[(space + 1)...].firstIndex(of: 0), nul + 21 <= tree.count else { return nil }
-            let end = nul + 21
-            return EntryRanges(whole: position..<end, name: (space + 1)..<nul, id: (end - 20)..<end, kind: kind(ofMode: tree[position..<space]))
+            tree.withUnsafeBytes { bytes -> EntryRanges? in
+                guard position < bytes.count, let base = bytes.baseAddress else { return nil }
+                guard let spaceAt = offset(of: 0x20, in: bytes, from: position), let nulAt = offset(of: 0, in: bytes, from: spaceAt + 1)
+                else { return nil }
+                let end = nulAt + 21
+                guard end <= bytes.count else { return nil }
+                return EntryRanges(
+                    whole: position..<end, name: (spaceAt + 1)..<nulAt, id: (end - 20)..<end,
+                    kind: kind(ofMode: UnsafeRawBufferPointer(start: base + position, count: spaceAt - position)))
+            }
         }
+    }
+
+    /// The offset of the first `byte` at or after `start` (memchr, not a byte-by-byte loop).
+    static func offset(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress, let found = memchr(base + start, Int32(byte), bytes.count - start) else {
+            return nil
+        }
+        return UnsafeRawPointer(found) - base
+    }
+
+    /// Where the last entry that starts at or before `offset` starts (0 for an empty tree). Entries are
+    /// stepped over by their NUL, without being parsed.
+    static func lastEntryStart(in tree: [UInt8], notAfter offset: Int) -> Int {
+        tree.withUnsafeBytes { bytes in
+            var start = 0
+            while let nul = TreeEntries.offset(of: 0, in: bytes, from: start) {
+                let end = nul + 21
+                guard end <= offset, end <= bytes.count else { break }
+                start = end
+            }
+            return start
+        }
+    }
+
+    /// How many bytes the two buffers share at their starts.
+    static func commonPrefix(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in
+                let count = min(pa.count, pb.count)
+                var index = 0
+                // Eight bytes at a time; the first differing byte is found from the differing bits.
+                while index + 8 <= count {
+                    let x = pa.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    let y = pb.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    if x != y { return index + firstDifferingByte(x ^ y, fromEnd: false) }
+                    index += 8
+                }
+                while index < count && pa[index] == pb[index] { index += 1 }
+                return index
+            }
+        }
+    }
+
+    /// How many bytes the two buffers share at their ends, counting no further than `limit`.
+    static func commonSuffix(_ a: [UInt8], _ b: [UInt8], limit: Int) -> Int {
+        a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in
+                let count = min(limit, pa.count, pb.count)
+                var length = 0
+                while length + 8 <= count {
+                    let x = pa.loadUnaligned(fromByteOffset: pa.count - length - 8, as: UInt64.self)
+                    let y = pb.loadUnaligned(fromByteOffset: pb.count - length - 8, as: UInt64.self)
+                    if x != y { return length + firstDifferingByte(x ^ y, fromEnd: true) }
+                    length += 8
+                }
+                while length < count && pa[pa.count - length - 1] == pb[pb.count - length - 1] { length += 1 }
+                return length
+            }
+        }
+    }
+
+    /// In eight bytes loaded from memory, how many bytes equal before the first that differs (counted
+    /// from the lowest address, or from the highest with `fromEnd`); `difference` is not zero.
+    private static func firstDifferingByte(_ difference: UInt64, fromEnd: Bool) -> Int {
+        #if _endian(little)
+        return (fromEnd ? difference.leadingZeroBitCount : difference.trailingZeroBitCount) / 8
+        #else
+        return (fromEnd ? difference.trailingZeroBitCount : difference.leadingZeroBitCount) / 8
+        #endif
     }
 
     /// Whether two entries are the same bytes (same mode, name and id).
@@ -253,9 +336,13 @@ enum TreeEntries {
         return mode
     }
 
-    static func kind(ofMode mode: ArraySlice<UInt8>) -> Kind {
-        if mode.elementsEqual(treeMode) { return .tree }
-        return mode.elementsEqual(submoduleMode) ? .submodule : .blob
+    /// The kind a mode names: "40000" a folder, "160000" a submodule, anything else a file.
+    static func kind(ofMode mode: UnsafeRawBufferPointer) -> Kind {
+        switch mode.count {
+        case 5 where mode[0] == 0x34 && mode[1] == 0x30 && mode[2] == 0x30 && mode[3] == 0x30 && mode[4] == 0x30: .tree
+        case 6 where mode[0] == 0x31 && mode[1] == 0x36 && mode[2] == 0x30 && mode[3] == 0x30 && mode[4] == 0x30 && mode[5] == 0x30: .submodule
+        default: .blob
+        }
     }
 
     /// The range of the entry named `name`, and its kind, if there is one.

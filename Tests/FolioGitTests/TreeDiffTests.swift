@@ -52,4 +52,48 @@ import Testing
             #expect(ours == theirs, "\(old?.hex ?? "empty") → \(new.hex)")
         }
     }
+
+    /// Wide folders, as a store with many projects and files has: the diff skips the bytes both versions
+    /// share at each end, so changes at the first and last entry, names that extend one another and
+    /// several changes in one folder are checked against git.
+    @Test func wideFoldersDifferExactlyAsGitSays() throws {
+        let repoPath = folder.child("wide.git")
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        var names = (0..<120).map { String(format: "n%03d", $0) }
+        names += ["n", "n0", "n00", "n000.json", "n0000", "a", "zz", "n050x", "n05"]
+        var generator = SeededGenerator(seed: 7)
+        var trees: [ObjectID] = []
+        var files: Set<String> = []
+        var tree: ObjectID?
+        var changes: [TreeChange] = []
+        for name in names.prefix(120) { changes.append(TreeChange(path: "\(name)/prd/f.json", blob: try repository.writeBlob(Data(name.utf8)))) }
+        tree = try repository.updatedTree(base: tree, changes: changes)
+        files = Set(names.prefix(120).map { "\($0)/prd/f.json" })
+        trees.append(tree!)
+        for step in 0..<120 {
+            var changes: [TreeChange] = []
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                let name = names.randomElement(using: &generator)!
+                // Either a file in the folder (a folder entry at the root) or a file at the root itself.
+                let path = Bool.random(using: &generator) ? "\(name)/prd/f.json" : "\(name).json"
+                if files.contains(path) && Int.random(in: 0..<3, using: &generator) == 0 {
+                    changes.append(TreeChange(path: path, blob: nil))
+                    files.remove(path)
+                } else {
+                    changes.append(TreeChange(path: path, blob: try repository.writeBlob(Data("\(path) \(step)".utf8))))
+                    files.insert(path)
+                }
+            }
+            tree = try repository.updatedTree(base: tree, changes: changes)
+            trees.append(tree!)
+        }
+        for (old, new) in zip(trees.dropLast(), trees.dropFirst()) {
+            let ours = try repository.changes(from: old, to: new).map { change in
+                "\(change.oldBlob == nil ? "A" : change.newBlob == nil ? "D" : "M")\t\(change.path)"
+            }
+            let theirs = try git("-C", repoPath, "diff-tree", "-r", "--no-renames", "--name-status", old.hex, new.hex)
+                .split(separator: "\n").map(String.init)
+            #expect(ours == theirs, "\(old.hex) → \(new.hex)")
+        }
+    }
 }
