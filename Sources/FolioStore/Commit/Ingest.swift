@@ -6,10 +6,11 @@ import Foundation
 /// another process's save, after a `git push`, or from nothing (`folio reindex`).
 enum Ingest {
     /// What the catalog learns from `commit`, read from git alone. `previous` (the commit just read and
-    /// its tree) saves reading the parent when it is the first parent. With `metadata` false the changes'
-    /// metadata is left out: only a file's last version in a run of commits needs it (see `fillMetadata`).
+    /// its tree) saves reading the parent when it is the first parent. With `details` false the changes'
+    /// sizes and metadata are left out (0 and nil): only a file's last version in a run of commits needs
+    /// its metadata, and reading that envelope gives its size too (see `fillDetails`).
     static func record(
-        for commit: ObjectID, in repository: Repository, previous: (commit: ObjectID, tree: ObjectID)? = nil, metadata: Bool = true
+        for commit: ObjectID, in repository: Repository, previous: (commit: ObjectID, tree: ObjectID)? = nil, details: Bool = true
     ) throws -> (record: CommitRecord, tree: ObjectID) {
         let info = try repository.commit(commit)
         // Folio's trailers say what each file's change meant (a restore looks like an update otherwise);
@@ -30,22 +31,28 @@ enum Ingest {
             } else {
                 intended[change.path] ?? (change.oldBlob == nil ? .create : .update)
             }
-            let size = try change.newBlob.map { try repository.blobSize($0) } ?? 0
-            changes.append(CommitRecord.Change(key: key, action: action, blob: change.newBlob, size: size, metadata: nil))
+            changes.append(CommitRecord.Change(key: key, action: action, blob: change.newBlob, size: 0, metadata: nil))
         }
         var record = CommitRecord(
             commit: commit, author: info.author.name, token: info.trailer(CommitMessage.tokenTrailer), committedAt: info.committer.time,
             message: CommitMessage.userMessage(of: info.message, trailers: info.trailers), changes: changes)
-        if metadata { try fillMetadata(&record.changes, in: repository) }
+        if details { try fillDetails(&record.changes, in: repository, metadataOf: Set(record.changes.indices)) }
         return (record, info.tree)
     }
 
-    /// Reads the metadata of the given changes' envelopes (an envelope that does not decode has none).
-    static func fillMetadata(_ changes: inout [CommitRecord.Change], in repository: Repository, only indices: Set<Int>? = nil) throws {
-        for index in changes.indices where indices?.contains(index) ?? true {
-            guard let blob = changes[index].blob, changes[index].metadata == nil else { continue }
-            let data = try repository.readBlob(blob)
-            changes[index].metadata = (try? Envelope.decode(data)).map { JSONValue.object($0.metadata).canonicalText }
+    /// Fills in the changes' sizes, and the metadata of those in `metadataOf` (an envelope that does not
+    /// decode has none). An envelope read for its metadata gives its size; the others' sizes come from
+    /// the object headers, without inflating them.
+    static func fillDetails(_ changes: inout [CommitRecord.Change], in repository: Repository, metadataOf indices: Set<Int>) throws {
+        for index in changes.indices {
+            guard let blob = changes[index].blob else { continue }
+            if indices.contains(index) {
+                let data = try repository.readBlob(blob)
+                changes[index].size = data.count
+                changes[index].metadata = (try? Envelope.decode(data)).map { JSONValue.object($0.metadata).canonicalText }
+            } else {
+                changes[index].size = try repository.blobSize(blob)
+            }
         }
     }
 
@@ -62,18 +69,21 @@ enum Ingest {
                 previous = nil
                 continue
             }
-            let (record, tree) = try record(for: commit, in: repository, previous: previous, metadata: false)
+            let (record, tree) = try record(for: commit, in: repository, previous: previous, details: false)
             records.append(record)
             previous = (commit, tree)
         }
-        // The last change of each file in the run, where it is a version (not a delete) without metadata.
+        // The last change of each file in the run is the one whose metadata the catalog keeps (the
+        // records the caller knows have theirs).
         var last: [String: (record: Int, change: Int)] = [:]
         for (r, record) in records.enumerated() {
             for (c, change) in record.changes.enumerated() { last[change.key.path] = (r, c) }
         }
         var wanted: [Int: Set<Int>] = [:]
         for (r, c) in last.values { wanted[r, default: []].insert(c) }
-        for (r, indices) in wanted { try fillMetadata(&records[r].changes, in: repository, only: indices) }
+        for r in records.indices where known[records[r].commit] == nil {
+            try fillDetails(&records[r].changes, in: repository, metadataOf: wanted[r] ?? [])
+        }
         return records
     }
 
@@ -134,9 +144,21 @@ enum Ingest {
         // A long catch-up (reindex, start-up after a push) reads git ahead of the catalog on other threads;
         // a save's own catch-up knows its records and stays on this thread.
         let unknown = chain.count - known.count
-        let reader: ChunkReader = unknown >= parallelThreshold
-            ? try .parallel(path: repository.path, lanes: ChunkReader.lanes, known: known)
-            : .inline(repository, known: known)
+        if unknown >= parallelThreshold {
+            let reader = try ChunkReader.parallel(path: repository.path, lanes: ChunkReader.lanes, known: known)
+            return try Repository.readingInBulk {
+                try apply(chunks, of: chain.count, reading: reader, to: catalog, from: tip, progress: progress)
+            }
+        }
+        return try apply(chunks, of: chain.count, reading: .inline(repository, known: known), to: catalog, from: tip, progress: progress)
+    }
+
+    /// Reads each chunk (the next one while the current one is applied) and applies it on top of the
+    /// last; false when another writer moved the catalog's tip first.
+    private static func apply(
+        _ chunks: [ArraySlice<ObjectID>], of total: Int, reading reader: ChunkReader, to catalog: any Catalog, from tip: ObjectID?,
+        progress: ((Int, Int) -> Void)?
+    ) throws -> Bool {
         var expectedTip = tip
         var done = 0
         var next = reader.start(chunks[0])
@@ -150,7 +172,7 @@ enum Ingest {
             guard try catalog.apply(records, newTip: newTip, expectedTip: expectedTip, now: Date()) else { return false }
             expectedTip = newTip
             done += slice.count
-            progress?(done, chain.count)
+            progress?(done, total)
         }
         return true
     }
