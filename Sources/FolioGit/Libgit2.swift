@@ -1,12 +1,9 @@
 internal import CGit2
-import Synchronization
 
 /// Process-wide libgit2 set-up, done once before the first repository is touched.
 enum Libgit2 {
     static let packWindowBytes = 8 * 1024 * 1024
     static let packMappedLimitBytes = 32 * 1024 * 1024
-    /// The mapping limit while a whole history is read (see `Repository.readingInBulk`).
-    static let bulkPackMappedLimitBytes = 1024 * 1024 * 1024
     static let objectCacheBytes = 16 * 1024 * 1024
 
     /// Initialising twice is harmless in libgit2, but the options below are global, so one place sets them.
@@ -26,30 +23,9 @@ enum Libgit2 {
         precondition(folio_git_opt_set_mwindow_mapped_limit(Libgit2.packMappedLimitBytes) == 0, "GIT_OPT_SET_MWINDOW_MAPPED_LIMIT failed")
         // libgit2 caches every commit and tree it reads, up to 256 MiB per repository handle. Folio keeps
         // its own caches of what it serves, and a history read (ingest) touches each object once: there
-        // the default cache held 700 MiB and its upkeep cost a fifth of a 100k-commit reindex.
+        // the default cache held 700 MiB and its upkeep cost a fifth of a 100k-commit reindex. (Raising
+        // the pack mapping bound for such reads gained 5% at most once the cache was small, and left
+        // the whole pack resident in a server afterwards, so the bound stays.)
         precondition(folio_git_opt_set_cache_max_size(Libgit2.objectCacheBytes) == 0, "GIT_OPT_SET_CACHE_MAX_SIZE failed")
     }()
-
-    /// How many bulk reads are running; the mapping limit is raised while there is one. (libgit2 reads
-    /// the limit under its own lock each time it maps; setting it is a plain store of one word.)
-    private static let bulkReaders = Mutex(0)
-
-    /// Raises the pack mapping limit while `body` reads a whole history. Under the normal limit a read
-    /// across a pack larger than it maps and unmaps windows over and over (a 400 MB pack doubled a
-    /// 100k-commit reindex, mostly in the kernel). The maps are of pack files, which the page cache
-    /// holds anyway; libgit2 unmaps the least recently used ones once the limit is back.
-    static func readingInBulk<T>(_ body: () throws -> T) rethrows -> T {
-        _ = ready
-        bulkReaders.withLock { count in
-            count += 1
-            if count == 1 { precondition(folio_git_opt_set_mwindow_mapped_limit(bulkPackMappedLimitBytes) == 0, "GIT_OPT_SET_MWINDOW_MAPPED_LIMIT failed") }
-        }
-        defer {
-            bulkReaders.withLock { count in
-                count -= 1
-                if count == 0 { precondition(folio_git_opt_set_mwindow_mapped_limit(packMappedLimitBytes) == 0, "GIT_OPT_SET_MWINDOW_MAPPED_LIMIT failed") }
-            }
-        }
-        return try body()
-    }
 }

@@ -38,12 +38,6 @@ public final class Repository: @unchecked Sendable {
         git_repository_free(handle)
     }
 
-    /// Runs `body`, which reads much of the repository's history (a reindex, a long catch-up), with
-    /// libgit2 allowed to keep more of the packs mapped; the usual bound applies again afterwards.
-    public static func readingInBulk<T>(_ body: () throws -> T) rethrows -> T {
-        try Libgit2.readingInBulk(body)
-    }
-
     /// Opens an existing repository.
     public static func open(at path: String) throws -> Repository {
         _ = Libgit2.ready

@@ -144,13 +144,10 @@ enum Ingest {
         // A long catch-up (reindex, start-up after a push) reads git ahead of the catalog on other threads;
         // a save's own catch-up knows its records and stays on this thread.
         let unknown = chain.count - known.count
-        if unknown >= parallelThreshold {
-            let reader = try ChunkReader.parallel(path: repository.path, lanes: ChunkReader.lanes, known: known)
-            return try Repository.readingInBulk {
-                try apply(chunks, of: chain.count, reading: reader, to: catalog, from: tip, progress: progress)
-            }
-        }
-        return try apply(chunks, of: chain.count, reading: .inline(repository, known: known), to: catalog, from: tip, progress: progress)
+        let reader: ChunkReader = unknown >= parallelThreshold
+            ? try .parallel(path: repository.path, lanes: ChunkReader.lanes, known: known)
+            : .inline(repository, known: known)
+        return try apply(chunks, of: chain.count, reading: reader, to: catalog, from: tip, progress: progress)
     }
 
     /// Reads each chunk (the next one while the current one is applied) and applies it on top of the
