@@ -114,7 +114,51 @@ extension Repository {
     ///
     /// With `stop` nil the whole chain down to the root commit is returned.
     public func firstParentChain(from tip: ObjectID, stoppingAt stop: ObjectID?) throws -> [ObjectID] {
-        try walk(from: tip, hiding: stop.map { [$0] } ?? [], firstParentOnly: true)
+        if let chain = try firstParentLine(from: tip, stoppingAt: stop) { return chain }
+        return try walk(from: tip, hiding: stop.map { [$0] } ?? [], firstParentOnly: true)
+    }
+
+    /// The first-parent line from `tip` down to `stop` (exclusive) or the root, oldest first, read from
+    /// the commits' headers alone: a catch-up of 100,000 commits spent a tenth of its time in the
+    /// revwalk, which parses each commit and sorts them all before returning the first. Nil when `stop`
+    /// is not on the line (it is reachable only through a merge's other parent): hiding it then hides
+    /// more than the commits below it, and the revwalk decides.
+    private func firstParentLine(from tip: ObjectID, stoppingAt stop: ObjectID?) throws -> [ObjectID]? {
+        var line: [ObjectID] = []
+        var next: ObjectID? = tip
+        while let commit = next, commit != stop {
+            line.append(commit)
+            next = try firstParent(of: commit)
+        }
+        if stop != nil && next == nil { return nil }
+        return line.reversed()
+    }
+
+    /// A commit's first parent from its raw header ("tree <id>" then "parent <id>" lines), nil for a root.
+    private func firstParent(of commit: ObjectID) throws -> ObjectID? {
+        var oid = commit.oid
+        var object: OpaquePointer?
+        try check(git_odb_read(&object, odb, &oid), "git_odb_read")
+        defer { git_odb_object_free(object) }
+        guard git_odb_object_type(object) == GIT_OBJECT_COMMIT, let data = git_odb_object_data(object) else {
+            throw GitError(code: .invalidSpec, function: "firstParent", message: "\(commit.hex) is not a commit")
+        }
+        let header = UnsafeRawBufferPointer(start: data, count: git_odb_object_size(object))
+        let tree = Array("tree ".utf8), parent = Array("parent ".utf8)
+        // 40 hex digits and a newline follow each keyword; the parents come right after the tree.
+        let parentAt = tree.count + 41
+        guard header.count >= parentAt, header.starts(with: tree), header[parentAt - 1] == 0x0a else {
+            throw GitError(code: .invalidSpec, function: "firstParent", message: "\(commit.hex) has no tree line")
+        }
+        let rest = UnsafeRawBufferPointer(rebasing: header[parentAt...])
+        guard rest.starts(with: parent) else { return nil }
+        guard rest.count >= parent.count + 41, rest[parent.count + 40] == 0x0a else {
+            throw GitError(code: .invalidSpec, function: "firstParent", message: "\(commit.hex) has a malformed parent line")
+        }
+        var parentOID = git_oid()
+        try check(
+            git_oid_fromstrn(&parentOID, rest.baseAddress!.assumingMemoryBound(to: CChar.self) + parent.count, 40), "git_oid_fromstrn")
+        return ObjectID(parentOID)
     }
 
     /// The commits reachable from `tip` but not from any of `hidden`, oldest first (parents before

@@ -144,4 +144,29 @@ import FolioSupport
         #expect(throws: GitError.self) { try repository.expandID("deadbeefdeadbeef") }
         #expect(throws: GitError.self) { try repository.expandID("not-hex") }
     }
+
+    /// The first-parent line a catch-up ingests, against `git rev-list --first-parent`: from the root,
+    /// from a commit on the line, and from one reachable only through a merge's second parent (where
+    /// hiding it also hides the first-parent commits below the merge).
+    @Test func firstParentChainsMatchGit() throws {
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        let c1 = try commit(repository, ["k/prd/a.json": "1"], author: alice, message: "one\n")
+        let c2 = try commit(repository, ["k/prd/a.json": "2"], author: alice, message: "two\n")
+        let sideTree = try repository.updatedTree(
+            base: try repository.treeID(ofCommit: c1), changes: [TreeChange(path: "k/prd/b.json", blob: try repository.writeBlob(Data("b".utf8)))])
+        let side = try repository.createCommit(tree: sideTree, parents: [c1], author: alice, committer: service, message: "side\n")
+        let merge = try repository.createCommit(
+            tree: try repository.treeID(ofCommit: c2), parents: [c2, side], author: alice, committer: service, message: "merge\n")
+        try repository.flushBatch()
+        try repository.updateReference("refs/heads/main", to: merge, expected: c2, logMessage: "test")
+        let c3 = try commit(repository, ["k/prd/a.json": "3"], author: alice, message: "three\n")
+        for stop in [nil, c1, c2, merge, side] as [ObjectID?] {
+            let ours = try repository.firstParentChain(from: c3, stoppingAt: stop).map(\.hex)
+            var arguments = ["-C", repoPath, "rev-list", "--first-parent", "--reverse", c3.hex]
+            if let stop { arguments.append("^" + stop.hex) }
+            let theirs = try git(arguments: arguments).split(separator: "\n").map(String.init)
+            #expect(ours == theirs, "stopping at \(stop?.hex ?? "nothing")")
+        }
+        #expect(try repository.firstParentChain(from: c3, stoppingAt: side) == [c2, merge, c3])
+    }
 }

@@ -42,6 +42,12 @@ public func runCommand(_ executable: String, _ arguments: [String], input: Data?
 /// Runs the `git` command (found on PATH) with `arguments`; returns stdout, failing loudly on a non-zero exit.
 @discardableResult
 public func git(_ arguments: String...) throws -> String {
+    try git(arguments: arguments)
+}
+
+/// `git` with its arguments in an array.
+@discardableResult
+public func git(arguments: [String]) throws -> String {
     let result = try runCommand("/usr/bin/env", ["git"] + arguments, environment: ["GIT_CONFIG_NOSYSTEM": "1"])
     guard result.status == 0 else {
         throw CommandFailure(message: "git \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
