@@ -42,7 +42,7 @@ extension Repository {
 
     /// Sets a value in the repository's own configuration file (`config` in the git folder).
     public func setConfig(_ name: String, _ value: String) throws {
-        try withLocalConfig { local in try check(git_config_set_string(local, name, value), "git_config_set_string") }
+        _ = try withLocalConfig { local in try check(git_config_set_string(local, name, value), "git_config_set_string") }
     }
 
     /// A value of the repository's own configuration file, nil when unset there (a value in the

@@ -188,7 +188,7 @@ extension Repository {
 
     private func writeTree(_ entries: [UInt8], folder: String) throws -> ObjectID {
         var oid = git_oid()
-        try entries.withUnsafeBytes { bytes in
+        _ = try entries.withUnsafeBytes { bytes in
             try check(git_odb_write(&oid, odb, bytes.baseAddress, bytes.count, GIT_OBJECT_TREE), "git_odb_write")
         }
         let id = ObjectID(oid)
