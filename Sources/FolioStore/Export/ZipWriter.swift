@@ -12,6 +12,7 @@ struct ZipWriter {
     /// The most entries and bytes (offsets, sizes) a zip without zip64 records.
     static let maxEntries = 0xFFFF
     static let maxOffset: Int64 = 0xFFFF_FFFF
+    static let tooLarge = StoreError(.tooLarge, "the export is larger than a zip archive holds without zip64 (65,535 files, 4 GiB); ask for tar.gz")
 
     /// The entries' time and date in MS-DOS form (UTC: zip records no time zone).
     private let dosTime: UInt16
@@ -48,37 +49,33 @@ struct ZipWriter {
         let crc = CRC32.checksum(data)
         guard count < ZipWriter.maxEntries, name.count <= 0xFFFF,
               offset + Int64(30 + name.count + stored.count) <= ZipWriter.maxOffset else {
-            throw StoreError(.tooLarge, "the export is larger than a zip archive holds without zip64 (65,535 files, 4 GiB); ask for tar.gz")
+            throw ZipWriter.tooLarge
         }
-        // Bit 11: the name is UTF-8.
-        let flags: UInt16 = 0x0800
+        // The fields the local header and the central directory record share, in the same order: version
+        // needed (2.0), flags (bit 11: the name is UTF-8), method, time, date, CRC-32, sizes, name and
+        // extra field lengths.
+        var shared = Data()
+        shared.append(le16: 20)
+        shared.append(le16: 0x0800)
+        shared.append(le16: method)
+        shared.append(le16: dosTime)
+        shared.append(le16: dosDate)
+        shared.append(le32: crc)
+        shared.append(le32: UInt32(stored.count))
+        shared.append(le32: UInt32(data.count))
+        shared.append(le16: UInt16(name.count))
+        shared.append(le16: 0)
+
         var local = Data()
         local.append(le32: 0x0403_4B50)
-        local.append(le16: 20)
-        local.append(le16: flags)
-        local.append(le16: method)
-        local.append(le16: dosTime)
-        local.append(le16: dosDate)
-        local.append(le32: crc)
-        local.append(le32: UInt32(stored.count))
-        local.append(le32: UInt32(data.count))
-        local.append(le16: UInt16(name.count))
-        local.append(le16: 0)
+        local.append(shared)
         local.append(name)
 
         directory.append(le32: 0x0201_4B50)
         // Made by Unix (3), zip 2.0, so the mode in the external attributes is read.
         directory.append(le16: 3 << 8 | 20)
-        directory.append(le16: 20)
-        directory.append(le16: flags)
-        directory.append(le16: method)
-        directory.append(le16: dosTime)
-        directory.append(le16: dosDate)
-        directory.append(le32: crc)
-        directory.append(le32: UInt32(stored.count))
-        directory.append(le32: UInt32(data.count))
-        directory.append(le16: UInt16(name.count))
-        directory.append(le16: 0)
+        directory.append(shared)
+        // Comment length, starting disk, internal attributes.
         directory.append(le16: 0)
         directory.append(le16: 0)
         directory.append(le16: 0)
@@ -95,7 +92,7 @@ struct ZipWriter {
     func end(comment: String) throws -> Data {
         let text = Data(comment.utf8)
         guard offset + Int64(directory.count) <= ZipWriter.maxOffset, text.count <= 0xFFFF else {
-            throw StoreError(.tooLarge, "the export is larger than a zip archive holds without zip64 (65,535 files, 4 GiB); ask for tar.gz")
+            throw ZipWriter.tooLarge
         }
         var tail = directory
         tail.append(le32: 0x0605_4B50)
