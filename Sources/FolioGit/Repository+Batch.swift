@@ -99,12 +99,9 @@ extension Repository {
             var objects: [PackFile.Object] = []
             objects.reserveCapacity(batch.objects.count)
             for (id, lineage) in batch.objects {
-                var oid = id.oid
-                var object: OpaquePointer?
-                try check(git_odb_read(&object, odb, &oid), "git_odb_read")
-                defer { git_odb_object_free(object) }
-                let content = UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object))
-                objects.append(PackFile.Object(id: id, type: git_odb_object_type(object), content: Array(content), lineage: lineage))
+                objects.append(try withRawObject(id) { type, content in
+                    PackFile.Object(id: id, type: type, content: Array(content), lineage: lineage)
+                })
             }
             try PackFile(objects: objects).write(into: path + "/objects/pack")
             // The new pack must be known before the in-memory copies go.

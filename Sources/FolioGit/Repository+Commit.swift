@@ -136,29 +136,26 @@ extension Repository {
 
     /// A commit's first parent from its raw header ("tree <id>" then "parent <id>" lines), nil for a root.
     private func firstParent(of commit: ObjectID) throws -> ObjectID? {
-        var oid = commit.oid
-        var object: OpaquePointer?
-        try check(git_odb_read(&object, odb, &oid), "git_odb_read")
-        defer { git_odb_object_free(object) }
-        guard git_odb_object_type(object) == GIT_OBJECT_COMMIT, let data = git_odb_object_data(object) else {
-            throw GitError(code: .invalidSpec, function: "firstParent", message: "\(commit.hex) is not a commit")
+        try withRawObject(commit) { type, header in
+            guard type == GIT_OBJECT_COMMIT else {
+                throw GitError(code: .invalidSpec, function: "firstParent", message: "\(commit.hex) is not a commit")
+            }
+            let tree = Array("tree ".utf8), parent = Array("parent ".utf8)
+            // 40 hex digits and a newline follow each keyword; the parents come right after the tree.
+            let parentAt = tree.count + 41
+            guard header.count >= parentAt, header.starts(with: tree), header[parentAt - 1] == 0x0a else {
+                throw GitError(code: .invalidSpec, function: "firstParent", message: "\(commit.hex) has no tree line")
+            }
+            let rest = UnsafeRawBufferPointer(rebasing: header[parentAt...])
+            guard rest.starts(with: parent) else { return nil }
+            guard rest.count >= parent.count + 41, rest[parent.count + 40] == 0x0a else {
+                throw GitError(code: .invalidSpec, function: "firstParent", message: "\(commit.hex) has a malformed parent line")
+            }
+            var parentOID = git_oid()
+            try check(
+                git_oid_fromstrn(&parentOID, rest.baseAddress!.assumingMemoryBound(to: CChar.self) + parent.count, 40), "git_oid_fromstrn")
+            return ObjectID(parentOID)
         }
-        let header = UnsafeRawBufferPointer(start: data, count: git_odb_object_size(object))
-        let tree = Array("tree ".utf8), parent = Array("parent ".utf8)
-        // 40 hex digits and a newline follow each keyword; the parents come right after the tree.
-        let parentAt = tree.count + 41
-        guard header.count >= parentAt, header.starts(with: tree), header[parentAt - 1] == 0x0a else {
-            throw GitError(code: .invalidSpec, function: "firstParent", message: "\(commit.hex) has no tree line")
-        }
-        let rest = UnsafeRawBufferPointer(rebasing: header[parentAt...])
-        guard rest.starts(with: parent) else { return nil }
-        guard rest.count >= parent.count + 41, rest[parent.count + 40] == 0x0a else {
-            throw GitError(code: .invalidSpec, function: "firstParent", message: "\(commit.hex) has a malformed parent line")
-        }
-        var parentOID = git_oid()
-        try check(
-            git_oid_fromstrn(&parentOID, rest.baseAddress!.assumingMemoryBound(to: CChar.self) + parent.count, 40), "git_oid_fromstrn")
-        return ObjectID(parentOID)
     }
 
     /// The commits reachable from `tip` but not from any of `hidden`, oldest first (parents before

@@ -11,6 +11,16 @@ public struct TreeFile: Sendable, Equatable {
 }
 
 extension Repository {
+    /// Lends `body` an object's type and raw content as the object database holds them, without a parsed
+    /// libgit2 object (and without its object cache). The bytes are valid only inside `body`.
+    func withRawObject<T>(_ id: ObjectID, _ body: (git_object_t, UnsafeRawBufferPointer) throws -> T) throws -> T {
+        var oid = id.oid
+        var object: OpaquePointer?
+        try check(git_odb_read(&object, odb, &oid), "git_odb_read")
+        defer { git_odb_object_free(object) }
+        return try body(git_odb_object_type(object), UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object)))
+    }
+
     /// The bytes of a blob.
     public func readBlob(_ id: ObjectID) throws -> Data {
         var oid = id.oid

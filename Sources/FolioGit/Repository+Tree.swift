@@ -176,14 +176,12 @@ extension Repository {
     }
 
     private func readTree(_ id: ObjectID) throws -> [UInt8] {
-        var oid = id.oid
-        var object: OpaquePointer?
-        try check(git_odb_read(&object, odb, &oid), "git_odb_read")
-        defer { git_odb_object_free(object) }
-        guard git_odb_object_type(object) == GIT_OBJECT_TREE else {
-            throw GitError(code: .invalidSpec, function: "updatedTree", message: "\(id.hex) is not a tree")
+        try withRawObject(id) { type, content in
+            guard type == GIT_OBJECT_TREE else {
+                throw GitError(code: .invalidSpec, function: "updatedTree", message: "\(id.hex) is not a tree")
+            }
+            return Array(content)
         }
-        return Array(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object)))
     }
 
     private func writeTree(_ entries: [UInt8], folder: String) throws -> ObjectID {
