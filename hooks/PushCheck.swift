@@ -132,8 +132,10 @@ public enum PushCheck {
         }
         guard let blob = change.newBlob else { return nil }
         if change.path == attributesPath {
-            // Attributes are for clones (diff drivers); small text is all they need.
-            guard let data = try? repository.readBlob(blob), data.count <= 64 * 1024, String(validating: data, as: UTF8.self) != nil else {
+            // Attributes are for clones (diff drivers); small text is all they need. The size comes from the
+            // object header, so a large blob is refused without being read into memory.
+            guard let size = try? repository.blobSize(blob), size <= 64 * 1024, let data = try? repository.readBlob(blob),
+                  String(validating: data, as: UTF8.self) != nil else {
                 return ("it is not UTF-8 text of at most 64 KiB", "keep .gitattributes to a few lines of text")
             }
             return nil
@@ -194,13 +196,13 @@ public enum PushCheck {
             } ?? "missing"
             return ("its \"type\" is \(found) but the file is in \(key.fileType.rawValue)/", "set \"type\" to \"\(key.fileType.rawValue)\" or move the file")
         }
-        let size = content.utf8.count
-        if size > policy.maxContentBytes {
+        switch Envelope.contentProblem(content, limit: policy.maxContentBytes) {
+        case .tooLarge(let size)?:
             return ("its content is \(size) bytes; the limit is \(policy.maxContentBytes) (FOLIO_MAX_CONTENT_BYTES)", "split the document or shorten it")
-        }
-        if content.unicodeScalars.contains("\0") {
+        case .nul?:
             return ("its content contains a NUL character", "documents are text; remove it")
+        case nil:
+            return nil
         }
-        return nil
     }
 }

@@ -347,12 +347,13 @@ public final class DocumentStore: Sendable {
     }
 
     func checkSize(_ content: String) throws {
-        let size = content.utf8.count
-        guard size <= configuration.maxContentBytes else {
+        switch Envelope.contentProblem(content, limit: configuration.maxContentBytes) {
+        case .tooLarge(let size)?:
             throw StoreError(.tooLarge, "content is \(size) bytes; the limit is \(configuration.maxContentBytes) bytes (FOLIO_MAX_CONTENT_BYTES)", field: "content")
-        }
-        guard !content.unicodeScalars.contains("\0") else {
+        case .nul?:
             throw StoreError.invalid("content", "content contains a NUL character; documents are text")
+        case nil:
+            return
         }
     }
 

@@ -102,11 +102,17 @@ struct GitController: Sendable {
             return plain(.internalServerError, "git http-backend gave no answer")
         }
         return Response(status: head.status, headers: head.headers, body: ResponseBody { writer in
-            defer { backend.stop() }
-            if head.rest.readableBytes > 0 { try await writer.write(head.rest) }
-            while let chunk = await chunks.next() { try await writer.write(chunk) }
-            await feeding.value
-            try await writer.finish(nil)
+            // git is stopped only when the answer could not be sent (the client went away): after a
+            // complete answer it exits by itself, and its exit status is logged if it failed.
+            do {
+                if head.rest.readableBytes > 0 { try await writer.write(head.rest) }
+                while let chunk = await chunks.next() { try await writer.write(chunk) }
+                await feeding.value
+                try await writer.finish(nil)
+            } catch {
+                backend.stop()
+                throw error
+            }
         })
     }
 

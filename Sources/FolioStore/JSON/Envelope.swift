@@ -17,6 +17,20 @@ public struct Envelope: Sendable, Equatable {
         self.type = type
     }
 
+    /// What keeps a text from being a document's content, whoever checks it (a save, a batch, a
+    /// migration, the push hook): more than `limit` bytes of UTF-8, or a NUL character.
+    public enum ContentProblem: Sendable, Equatable {
+        case tooLarge(bytes: Int)
+        case nul
+    }
+
+    /// The problem with `content` as a document's content, nil when there is none.
+    public static func contentProblem(_ content: String, limit: Int) -> ContentProblem? {
+        let size = content.utf8.count
+        if size > limit { return .tooLarge(bytes: size) }
+        return content.unicodeScalars.contains("\0") ? .nul : nil
+    }
+
     /// The canonical bytes: keys sorted, UTF-8, so equal envelopes are equal blobs and a re-save of the
     /// same document is recognised as no change.
     public func encoded() -> Data {
