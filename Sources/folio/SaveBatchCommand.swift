@@ -45,10 +45,19 @@ struct SaveBatchCommand: AsyncParsableCommand {
             // author would otherwise be a new revision of every untouched file (the envelope names who
             // saved it), so a folder edited in one place would rewrite the whole project's history.
             var untouched: [FileLine] = []
+            // A file missing (now or at the base) is new to the branch; any other failure to read it stops
+            // the command rather than being taken for a missing file (its metadata would be lost).
+            func existing(_ key: FileKey, at commit: ObjectID? = nil) throws -> LoadedDocument? {
+                do {
+                    return try store.load(key, at: commit)
+                } catch let error as StoreError where error.code == .notFound {
+                    return nil
+                }
+            }
             for entry in folder.entries {
-                let current = try? store.load(entry.key)
-                let asBased = baseCommit.flatMap { try? store.load(entry.key, at: $0) }
-                if let current, entry.matches(current) || asBased.map(entry.matches) == true {
+                let current = try existing(entry.key)
+                // The base's version is read only when the current one differs.
+                if let current, try entry.matches(current) || baseCommit.flatMap({ try existing(entry.key, at: $0) }).map(entry.matches) == true {
                     untouched.append(FileLine(file_key: entry.key.path, commit: current.commit, changed: false, merged: false, created: false))
                     continue
                 }

@@ -91,7 +91,7 @@ struct CommitBuilder {
                    try baseCommit.flatMap({ try repository.blobID(at: key.path, inCommit: $0) }) != existing
                 {
                     // Saved since the version the delete was made against: deleting would drop that save.
-                    return conflict(
+                    return try conflict(
                         key, current: existing,
                         text: "the file was saved after \(baseCommit?.short ?? "the pushed commit's parent"), which the delete was made against")
                 }
@@ -117,7 +117,7 @@ struct CommitBuilder {
                 }
                 if baseCommit == nil, let existing, existing != pushed {
                     // A root commit has no version to merge from: replacing the branch's file would drop its saves.
-                    return conflict(key, current: existing, text: "the file exists on the branch, and the pushed commit has no parent to merge it from")
+                    return try conflict(key, current: existing, text: "the file exists on the branch, and the pushed commit has no parent to merge it from")
                 }
                 guard baseBlob == existing else {
                     // Saved since the pushed commit's parent: merged as an API save with that base would be.
@@ -169,8 +169,10 @@ struct CommitBuilder {
 extension CommitBuilder {
     /// A pushed change refused because the branch's version of `key` (blob `current`) moved on; the
     /// caller is told what that version holds, as an API conflict tells it.
-    fileprivate func conflict(_ key: FileKey, current: ObjectID, text: String) -> Outcome {
-        let envelope = try? Envelope.decode(repository.readBlob(current), key: key.path)
+    /// A version git cannot read fails the request; one that is not a valid envelope is shown as empty.
+    fileprivate func conflict(_ key: FileKey, current: ObjectID, text: String) throws -> Outcome {
+        let data = try repository.readBlob(current)
+        let envelope = try? Envelope.decode(data, key: key.path)
         return .conflict(key: key, content: envelope?.content ?? "", metadata: envelope?.metadata ?? [:], text: text)
     }
 

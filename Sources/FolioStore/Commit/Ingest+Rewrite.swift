@@ -73,12 +73,13 @@ extension Ingest {
             try catchUp(repository: repository, catalog: catalog, to: tip, expected: (base: nil, chain: chain), progress: progress)
         }
         let now = Date()
-        for path in before.union(try committedFileKeys(catalog)).sorted() {
+        let queued = before.union(try committedFileKeys(catalog))
+        for path in queued.sorted() {
             let key = try FileKey(parsing: path)
             // The worker publishes whatever the catalog now says of the file, or removes it.
             try catalog.enqueueMirror(path, commit: try catalog.document(key)?.commit ?? rewrite.branchTip, now: now)
         }
-        logger.warning("the catalog and the mirror queue were rebuilt from git", metadata: ["files_queued": "\(before.count)"])
+        logger.warning("the catalog and the mirror queue were rebuilt from git", metadata: ["files_queued": "\(queued.count)"])
     }
 
     /// Every live file the catalog knows from git (legacy rows are not the mirror's to remove).
