@@ -21,10 +21,7 @@ extension DocumentStore {
     ) async throws -> BatchResult {
         try FileKey.validateProjectID(projectID)
         let author = try signature(updatedBy, email: email)
-        // git's commit message would end at a NUL, without the trailers that say which files changed.
-        if message?.unicodeScalars.contains("\0") == true {
-            throw StoreError.invalid("message", "message contains a NUL character")
-        }
+        try checkMessage(message)
         guard !files.isEmpty else {
             throw StoreError.invalid("files", "files is empty; name at least one file to save or delete")
         }

@@ -322,10 +322,7 @@ public final class DocumentStore: Sendable {
 
     /// Submits a one-file request and returns that file's result.
     private func submitOne(_ request: WriteRequest) async throws -> SaveResult {
-        // git's commit message would end at a NUL, without the trailers that say which file changed.
-        if request.userMessage?.unicodeScalars.contains("\0") == true {
-            throw StoreError.invalid("message", "message contains a NUL character")
-        }
+        try checkMessage(request.userMessage)
         let results = try await queue.submit(request)
         guard results.count == 1, let result = results.first else {
             throw StoreError(.internal, "the writer answered \(results.count) results for one file")
@@ -344,6 +341,13 @@ public final class DocumentStore: Sendable {
         }
         let local = updatedBy.map { $0.isWhitespace ? "_" : $0 }
         return Signature(name: updatedBy, email: email ?? "\(String(local))@users.folio.invalid")
+    }
+
+    /// git's commit message would end at a NUL, without the trailers that say which files changed.
+    func checkMessage(_ message: String?) throws {
+        if message?.unicodeScalars.contains("\0") == true {
+            throw StoreError.invalid("message", "message contains a NUL character")
+        }
     }
 
     func checkSize(_ content: String) throws {
