@@ -1,5 +1,6 @@
 internal import FolioGit
 import FolioStore
+import FolioSupport
 import Foundation
 
 /// Puts Folio's hooks into a deployment repository (`folio hooks install`), from the scripts in this
@@ -73,21 +74,13 @@ public enum HookInstaller {
             // start, since the settings in it may include secrets.
             let temporary = path + ".folio-tmp"
             unlink(temporary)
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o700)
-            guard fd >= 0 else { throw StoreError(.unavailable, "cannot install \(path): \(String(cString: strerror(errno)))") }
-            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             do {
-                try handle.write(contentsOf: Data(text.utf8))
-                try handle.synchronize()
-                try handle.close()
+                try DurableFile.write(Data(text.utf8), to: temporary, mode: 0o700, exclusive: true)
+                try DurableFile.rename(temporary, to: path)
+                try DurableFile.syncFolder(folder)
             } catch {
                 unlink(temporary)
                 throw StoreError(.unavailable, "cannot install \(path): \(error)")
-            }
-            guard rename(temporary, path) == 0 else {
-                let problem = String(cString: strerror(errno))
-                unlink(temporary)
-                throw StoreError(.unavailable, "cannot install \(path): \(problem)")
             }
             outcomes.append((name, .written))
         }
