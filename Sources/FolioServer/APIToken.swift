@@ -72,4 +72,11 @@ extension APIToken {
         }
         return match
     }
+
+    /// The token in an `Authorization: Bearer TOKEN` header (the scheme in any case), nil for another
+    /// scheme or none.
+    static func bearer(in header: String) -> String? {
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
 }

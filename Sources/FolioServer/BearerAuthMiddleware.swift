@@ -14,10 +14,9 @@ struct BearerAuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw APIError.unauthorized("this API needs a token: send 'Authorization: Bearer TOKEN'")
         }
-        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+        guard let presented = APIToken.bearer(in: header) else {
             throw APIError.unauthorized("the Authorization header must be 'Bearer TOKEN'")
         }
-        let presented = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         guard let caller = APIToken.matching(presented, in: tokens) else {
             throw APIError.unauthorized("the bearer token is not one this server accepts")
         }

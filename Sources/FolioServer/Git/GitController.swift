@@ -139,16 +139,12 @@ struct GitController: Sendable {
 
     /// The token in `Basic base64(user:token)` or `Bearer token`.
     static func presentedToken(_ header: String) -> String? {
+        if let token = APIToken.bearer(in: header) { return token }
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2 else { return nil }
-        switch parts[0].lowercased() {
-        case "bearer": return parts[1].trimmingCharacters(in: .whitespaces)
-        case "basic":
-            guard let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
-                  let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
-            return String(text[text.index(after: colon)...])
-        default: return nil
-        }
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+              let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
+        return String(text[text.index(after: colon)...])
     }
 
     func plain(_ status: HTTPResponse.Status, _ message: String) -> Response {
