@@ -69,7 +69,7 @@ public enum PushCheck {
         for _ in 0..<steps {
             guard let current = commit else { return false }
             if current == ancestor { return true }
-            commit = try repository.commit(current).parents.first
+            commit = try repository.firstParent(of: current)
         }
         return commit == ancestor
     }

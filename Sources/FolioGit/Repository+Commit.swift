@@ -135,7 +135,7 @@ extension Repository {
     }
 
     /// A commit's first parent from its raw header ("tree <id>" then "parent <id>" lines), nil for a root.
-    private func firstParent(of commit: ObjectID) throws -> ObjectID? {
+    public func firstParent(of commit: ObjectID) throws -> ObjectID? {
         try withRawObject(commit) { type, header in
             guard type == GIT_OBJECT_COMMIT else {
                 throw GitError(code: .invalidSpec, function: "firstParent", message: "\(commit.hex) is not a commit")
