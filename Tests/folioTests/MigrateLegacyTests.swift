@@ -87,8 +87,9 @@ struct MigrateLegacyTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: folioExecutable)
         // Small batches: many group commits, so the poll below sees the run part way (a tenth of the rows)
-        // long before it ends. It watches the commits themselves: the rows' write-back can trail them by
-        // the whole run on a loaded machine, and a kill after the last commit leaves nothing to resume.
+        // long before it ends. It watches the commits themselves, by the packs their group commits write
+        // (one per batch of 8): the rows' write-back can trail the commits by the whole run on a loaded
+        // machine, and starting `git rev-list` at each poll was too slow to see a fast run part way.
         process.arguments = ["migrate-legacy", "--source", database.url, "--batch", "8"]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
@@ -97,8 +98,9 @@ struct MigrateLegacyTests {
         try process.run()
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, process.isRunning {
-            if try commitCount() >= 300 { break }
-            try await Task.sleep(for: .milliseconds(20))
+            let packs = (try? FileManager.default.contentsOfDirectory(atPath: folder.child("repo.git") + "/objects/pack")) ?? []
+            if packs.filter({ $0.hasSuffix(".pack") }).count >= 300 / 8 { break }
+            try await Task.sleep(for: .milliseconds(5))
         }
         #expect(process.isRunning, "the run was still going when it was killed")
         kill(process.processIdentifier, SIGKILL)
