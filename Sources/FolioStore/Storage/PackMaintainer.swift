@@ -21,7 +21,6 @@ final class PackMaintainer: Sendable {
     }
 
     /// Starts the thread that checks the pack count after commits. Called once, before the store is shared.
-    /// Starts the thread that checks the pack count after commits.
     func start() {
         loop.start { [unowned self] in self.consolidateIfNeeded() }
     }
