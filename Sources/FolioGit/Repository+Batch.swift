@@ -81,10 +81,34 @@ extension Repository {
         }
     }
 
-    /// Notes an object this handle wrote, so the batch's pack includes it; `lineage` names what it is a
-    /// version of (a folder's or a file's path), so versions in one batch can be stored as deltas.
-    func recordBatchObject(_ id: ObjectID, lineage: String? = nil) {
-        batch?.record(id, lineage: lineage)
+    /// Stores an object and returns its id: with a batch open, straight into its in-memory backend and
+    /// noted for the batch's pack (`lineage` names what it is a version of, a folder's or a file's path,
+    /// so versions in one batch can be stored as deltas); otherwise as a loose object.
+    ///
+    /// libgit2's `git_odb_write` first asks every backend whether the object exists, to refresh its
+    /// modification time: a `utimes` of the loose path and a search of every pack's index, twice when
+    /// the object is new (again after a refresh). A save writes five objects, and a busy repository
+    /// has dozens of packs, so that was hundreds of index searches per save for objects that are new
+    /// by construction. An object the batch stores again is merely packed once more.
+    func storeObject(_ bytes: UnsafeRawBufferPointer, type: git_object_t, lineage: String?) throws -> ObjectID {
+        guard let start = bytes.baseAddress else {
+            // libgit2 wants a non-null buffer even for an empty object (an empty tree).
+            var none: UInt8 = 0
+            return try withUnsafeBytes(of: &none) { try storeObject(UnsafeRawBufferPointer(rebasing: $0[0..<0]), type: type, lineage: lineage) }
+        }
+        var oid = git_oid()
+        guard let batch else {
+            try check(git_odb_write(&oid, odb, start, bytes.count, type), "git_odb_write")
+            return ObjectID(oid)
+        }
+        try check(git_odb_hash(&oid, start, bytes.count, type), "git_odb_hash")
+        guard let write = batch.mempack.pointee.write else {
+            throw GitError(code: .failed, function: "git_mempack_new", message: "the in-memory backend cannot store objects")
+        }
+        try check(write(batch.mempack, &oid, start, bytes.count, type), "git_mempack write")
+        let id = ObjectID(oid)
+        batch.record(id, lineage: lineage)
+        return id
     }
 
     /// Writes every object created since the last flush as one durable pack with its index (see

@@ -53,8 +53,22 @@ extension Repository {
     /// Writes a commit object without moving any reference; the caller publishes it with `updateReference`.
     ///
     /// Built from ids, so neither the tree nor the parents are loaded and parsed (a root tree can hold
-    /// thousands of entries); libgit2 still checks that they exist.
+    /// thousands of entries). Outside a batch libgit2 checks that they exist; in a batch the writer has
+    /// just made or read them, and the commit is formatted here exactly as libgit2 formats it (a test
+    /// compares the two), because libgit2's check and write search every pack's index several times.
     public func createCommit(tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature, message: String) throws -> ObjectID {
+        if batch != nil {
+            // libgit2 would end the message at a NUL; the callers refuse one before it gets here.
+            guard !message.utf8.contains(0) else {
+                throw GitError(code: .invalidSpec, function: "createCommit", message: "a commit message cannot contain a NUL byte")
+            }
+            let bytes = try author.withGitSignature { author in
+                try committer.withGitSignature { committer in
+                    Repository.commitText(tree: tree, parents: parents, author: author.pointee, committer: committer.pointee, message: message)
+                }
+            }
+            return try bytes.withUnsafeBytes { try storeObject($0, type: GIT_OBJECT_COMMIT, lineage: nil) }
+        }
         var treeOID = tree.oid
         let parentOIDs = UnsafeMutableBufferPointer<git_oid>.allocate(capacity: max(parents.count, 1))
         defer { parentOIDs.deallocate() }
@@ -68,9 +82,30 @@ extension Repository {
                     "git_commit_create_from_ids")
             }
         }
-        let id = ObjectID(out)
-        recordBatchObject(id)
-        return id
+        return ObjectID(out)
+    }
+
+    /// A commit object's bytes as libgit2 1.5 writes them (`git_commit__create_buffer_internal`, with
+    /// the signatures as `git_signature_new` trimmed them, and the UTF-8 encoding header).
+    private static func commitText(tree: ObjectID, parents: [ObjectID], author: git_signature, committer: git_signature, message: String) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(256 + message.utf8.count)
+        text.append(contentsOf: "tree \(tree.hex)\n".utf8)
+        for parent in parents { text.append(contentsOf: "parent \(parent.hex)\n".utf8) }
+        for (header, signature) in [("author ", author), ("committer ", committer)] {
+            let offset = abs(Int(signature.when.offset))
+            let sign = signature.when.offset < 0 || signature.when.sign == CChar(UInt8(ascii: "-")) ? "-" : "+"
+            let zone = sign + (offset / 60 < 10 ? "0" : "") + String(offset / 60) + (offset % 60 < 10 ? "0" : "") + String(offset % 60)
+            text.append(contentsOf: header.utf8)
+            text.append(contentsOf: UnsafeRawBufferPointer(start: signature.name, count: strlen(signature.name)))
+            text.append(contentsOf: " <".utf8)
+            text.append(contentsOf: UnsafeRawBufferPointer(start: signature.email, count: strlen(signature.email)))
+            // libgit2 prints the time as an unsigned 32-bit number.
+            text.append(contentsOf: "> \(UInt32(truncatingIfNeeded: signature.when.time)) \(zone)\n".utf8)
+        }
+        text.append(contentsOf: "encoding UTF-8\n\n".utf8)
+        text.append(contentsOf: message.utf8)
+        return text
     }
 
     /// Reads a commit's header, message and trailers.

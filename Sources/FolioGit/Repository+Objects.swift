@@ -35,13 +35,7 @@ extension Repository {
     /// Stores `data` as a blob (in the open batch if there is one) and returns its id. `path` says which
     /// file it is a version of, so a batch can store earlier versions as deltas against later ones.
     public func writeBlob(_ data: Data, path: String? = nil) throws -> ObjectID {
-        var oid = git_oid()
-        _ = try data.withUnsafeBytes { bytes in
-            try check(git_blob_create_from_buffer(&oid, handle, bytes.baseAddress, bytes.count), "git_blob_create_from_buffer")
-        }
-        let id = ObjectID(oid)
-        recordBatchObject(id, lineage: path.map { "file:" + $0 })
-        return id
+        try data.withUnsafeBytes { try storeObject($0, type: GIT_OBJECT_BLOB, lineage: path.map { "file:" + $0 }) }
     }
 
     /// The id `data` would have as a blob, without storing it.

@@ -185,13 +185,7 @@ extension Repository {
     }
 
     private func writeTree(_ entries: [UInt8], folder: String) throws -> ObjectID {
-        var oid = git_oid()
-        _ = try entries.withUnsafeBytes { bytes in
-            try check(git_odb_write(&oid, odb, bytes.baseAddress, bytes.count, GIT_OBJECT_TREE), "git_odb_write")
-        }
-        let id = ObjectID(oid)
-        recordBatchObject(id, lineage: "tree:" + folder)
-        return id
+        try entries.withUnsafeBytes { try storeObject($0, type: GIT_OBJECT_TREE, lineage: "tree:" + folder) }
     }
 }
 

@@ -51,6 +51,32 @@ import FolioSupport
         #expect(batched ? packs.count == 2 : packs.isEmpty, "batched writes go to one pack per flush, unbatched ones stay loose")
     }
 
+    /// In a batch the commit is formatted by Folio rather than by libgit2: the ids must be the ones
+    /// libgit2 gives the same commit outside a batch, whatever the signatures hold.
+    @Test func commitsFormattedInABatchAreByteForByteLibgit2s() throws {
+        let plain = try Repository.openOrCreateBare(at: repoPath)
+        let batched = try Repository.open(at: repoPath)
+        try batched.beginBatch()
+        let tree = try plain.updatedTree(base: nil, changes: [TreeChange(path: "p/prd/a.json", blob: try plain.writeBlob(Data("a".utf8)))])
+        let parent = try plain.createCommit(tree: tree, parents: [], author: alice, committer: service, message: "first\n")
+        let when = Date(timeIntervalSince1970: 1_700_000_123)
+        let signatures = [
+            Signature(name: "  Ünïcode Näme ", email: " u@example.com\t", time: when, offsetMinutes: 0),
+            Signature(name: "east", email: "e@example.com", time: when, offsetMinutes: 330),
+            Signature(name: "west", email: "w@example.com", time: when, offsetMinutes: -570),
+            Signature(name: "early", email: "x@example.com", time: Date(timeIntervalSince1970: 5), offsetMinutes: -5),
+        ]
+        let messages = ["Update prd p/a\n\nwith a body\n\nFolio-Token: ci\n", "", "no newline at the end", "emoji 🗂️ and\r\nCRLF\n"]
+        for (signature, message) in zip(signatures, messages) {
+            for parents in [[], [parent], [parent, parent]] {
+                let expected = try plain.createCommit(tree: tree, parents: parents, author: signature, committer: service, message: message)
+                let made = try batched.createCommit(tree: tree, parents: parents, author: signature, committer: service, message: message)
+                #expect(made == expected, "\(signature.name) with \(parents.count) parent(s), message \(message.debugDescription)")
+            }
+        }
+        #expect(throws: GitError.self) { try batched.createCommit(tree: tree, parents: [], author: alice, committer: service, message: "a\0b") }
+    }
+
     /// Object ids in one pack, read by git's own `show-index`.
     func objectsInPack(containing commit: ObjectID) throws -> Set<String> {
         let folder = repoPath + "/objects/pack"
