@@ -16,7 +16,7 @@ import Foundation
 struct PackFile {
     /// One object to pack: `lineage` names what it is a version of (a folder's or a file's path), so
     /// the next newer object of the same lineage can serve as its delta base.
-    struct Object {
+    struct Object: Sendable {
         var id: ObjectID
         var type: git_object_t
         var content: [UInt8]

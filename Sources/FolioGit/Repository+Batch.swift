@@ -11,6 +11,8 @@ final class Batch {
     /// Each created object with what it is a version of (a folder's or file's path), for deltas.
     var objects: [(id: ObjectID, lineage: String?)] = []
     var known: Set<ObjectID> = []
+    /// Bytes stored in the in-memory backend since it was last emptied.
+    var heldBytes = 0
 
     init(mempack: UnsafeMutablePointer<git_odb_backend>, pack: UnsafeMutablePointer<git_odb_backend>,
          refreshPacks: @escaping @convention(c) (UnsafeMutablePointer<git_odb_backend>?) -> Int32) {
@@ -23,9 +25,26 @@ final class Batch {
         if known.insert(id).inserted { objects.append((id, lineage)) }
     }
 
-    func reset() {
+    /// Forgets which objects were created (they were taken for a pack, or are dropped).
+    func forget() {
         objects.removeAll(keepingCapacity: true)
         known.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A batch's new objects copied out of the in-memory backend, to be written as one pack. It holds no
+/// libgit2 handle, so the pack can be encoded and written on another thread while the writer goes on
+/// building the next batch on top of these objects.
+public struct PendingPack: Sendable {
+    fileprivate let objects: [PackFile.Object]
+
+    /// How many objects the pack will hold.
+    public var count: Int { objects.count }
+
+    /// Writes the objects as one durable pack with its index (see `PackFile`) into the repository at `path`.
+    public func write(toRepository path: String) throws {
+        guard !objects.isEmpty else { return }
+        try PackFile(objects: objects).write(into: path + "/objects/pack")
     }
 }
 
@@ -106,6 +125,7 @@ extension Repository {
             throw GitError(code: .failed, function: "git_mempack_new", message: "the in-memory backend cannot store objects")
         }
         try check(write(batch.mempack, &oid, start, bytes.count, type), "git_mempack write")
+        batch.heldBytes += bytes.count
         let id = ObjectID(oid)
         batch.record(id, lineage: lineage)
         return id
@@ -118,27 +138,45 @@ extension Repository {
     /// objects that a crash could lose. (libgit2's own `git_mempack_dump` would add every object
     /// reachable from each commit's tree — the whole repository's current files, again in every pack.)
     public func flushBatch() throws {
-        guard let batch else { return }
-        if !batch.objects.isEmpty {
-            var objects: [PackFile.Object] = []
-            objects.reserveCapacity(batch.objects.count)
-            for (id, lineage) in batch.objects {
-                objects.append(try withRawObject(id) { type, content in
-                    PackFile.Object(id: id, type: type, content: Array(content), lineage: lineage)
-                })
-            }
-            try PackFile(objects: objects).write(into: path + "/objects/pack")
-            // The new pack must be known before the in-memory copies go.
-            try check(batch.refreshPacks(batch.pack), "git_odb_refresh")
-        }
-        try check(git_mempack_reset(batch.mempack), "git_mempack_reset")
-        batch.reset()
+        try takeBatchObjects().write(toRepository: path)
+        try settleBatch()
     }
 
-    /// Drops the objects collected since the last flush (after a lost compare-and-swap, for example).
+    /// Copies out the objects created since the last take, for `PendingPack.write`. The in-memory
+    /// backend keeps them, so the next commits can be built on these before their pack is written.
+    public func takeBatchObjects() throws -> PendingPack {
+        guard let batch else { return PendingPack(objects: []) }
+        var objects: [PackFile.Object] = []
+        objects.reserveCapacity(batch.objects.count)
+        for (id, lineage) in batch.objects {
+            objects.append(try withRawObject(id) { type, content in
+                PackFile.Object(id: id, type: type, content: Array(content), lineage: lineage)
+            })
+        }
+        batch.forget()
+        return PendingPack(objects: objects)
+    }
+
+    /// Bytes the open batch holds in memory; `settleBatch` gives them back.
+    public var batchBytes: Int { batch?.heldBytes ?? 0 }
+
+    /// Lists the packs written since the last settle, then empties the in-memory backend. Call it only
+    /// when every object taken from the batch is in a durable pack: the new packs must be known before
+    /// the in-memory copies go.
+    public func settleBatch() throws {
+        guard let batch else { return }
+        try check(batch.refreshPacks(batch.pack), "git_odb_refresh")
+        try check(git_mempack_reset(batch.mempack), "git_mempack_reset")
+        batch.forget()
+        batch.heldBytes = 0
+    }
+
+    /// Drops the objects collected since the last settle, written or not (after a lost compare-and-swap,
+    /// for example).
     public func discardBatch() throws {
         guard let batch else { return }
         try check(git_mempack_reset(batch.mempack), "git_mempack_reset")
-        batch.reset()
+        batch.forget()
+        batch.heldBytes = 0
     }
 }

@@ -6,22 +6,36 @@ import Synchronization
 
 /// The one writer of a repository in this process.
 ///
-/// Saves are queued; a dedicated thread takes everything waiting (up to `maxBatch`), builds one commit per
-/// save as a chain on the branch tip, writes all their objects as one fsynced pack and moves the branch
-/// once with a compare-and-swap. The `CatalogStage` then records the commits in the catalog in one
-/// transaction and only then answers each waiter, while this thread goes on with the next batch
-/// (pipelining: the catalog's work overlaps the next build and pack). A lone save goes straight
+/// Saves are queued; a dedicated thread takes everything waiting (up to `maxBatch`) and builds one
+/// commit per save as a chain on the branch tip, in memory. A second step (the publisher) writes the
+/// batch's objects as one fsynced pack and moves the branch once with a compare-and-swap; a third (the
+/// `CatalogStage`) records the commits in the catalog in one transaction and only then answers each
+/// waiter. The three overlap: while batch N's pack and ref are written, the writer builds N+1 on N's
+/// new tip, and while N's catalog transaction runs, N+1's pack is written. A lone save goes straight
 /// through; saves that arrive while a write is in flight share the next one (group commit), which is
 /// where throughput comes from — never from skipping fsync.
 ///
-/// Across processes the compare-and-swap decides: the loser rebuilds its batch on the new tip (re-checking
-/// no-ops and merges against it) and tries again.
+/// N+1 is handed to the publisher only once N is on the branch. If N is not (another process moved the
+/// branch first, or the pack could not be written), everything built on it is dropped and its requests
+/// go back to the front of the queue, in order, to be built again on the branch as it is. The three
+/// steps stay separate — a pack, a compare-and-swap, a transaction — as DESIGN.md's many-machines plan
+/// needs.
 final class CommitQueue: Sendable {
     /// Told a request's outcome once its batch is done: a suspended `submit`, or one slot of `submitAll`.
     private struct Waiter: Sendable {
         let deliver: @Sendable (Result<[SaveResult], any Error>) -> Void
         func resume(returning results: [SaveResult]) { deliver(.success(results)) }
         func resume(throwing error: any Error) { deliver(.failure(error)) }
+    }
+
+    /// A queued request and how often it was tried.
+    private struct Queued: Sendable {
+        var request: WriteRequest
+        var waiter: Waiter
+        /// Attempts that failed before the branch moved (a full disk, say).
+        var failures = 0
+        /// Compare-and-swaps lost to another writer.
+        var lost = 0
     }
 
     /// What the writer thread works with. Held under a lock for the whole of each batch, but only ever by
@@ -31,22 +45,69 @@ final class CommitQueue: Sendable {
         var repository: Repository
         /// The branch tip this writer last wrote or saw; when the branch is elsewhere, another writer moved it.
         var lastTip: ObjectID?
+        /// The batch the publisher is writing, if any; the next batch is built on its new tip.
+        var inFlight: InFlight?
     }
 
     private struct Waiting {
-        var pending: [(request: WriteRequest, waiter: Waiter)] = []
+        var pending: [Queued] = []
         var stopping = false
+    }
+
+    /// A batch handed to the publisher: its pack is written, then the branch moved to its new tip.
+    private final class InFlight: Sendable {
+        let items: [Queued]
+        let published: Published
+        let pack: PendingPack
+        let buildMillis: String
+        private let outcome = Mutex<PublishOutcome?>(nil)
+        private let done = DispatchSemaphore(value: 0)
+
+        init(items: [Queued], published: Published, pack: PendingPack, buildMillis: String) {
+            self.items = items
+            self.published = published
+            self.pack = pack
+            self.buildMillis = buildMillis
+        }
+
+        func finish(_ result: PublishOutcome) {
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+
+        var isFinished: Bool { outcome.withLock { $0 != nil } }
+
+        /// Waits for the publisher's outcome.
+        func wait() -> PublishOutcome {
+            done.wait()
+            done.signal()
+            return outcome.withLock { $0! }
+        }
+    }
+
+    private enum PublishOutcome: Sendable {
+        /// The branch is at the batch's new tip.
+        case published
+        /// Another writer moved the branch first; nothing of the batch is on it.
+        case lost
+        /// Nothing of the batch is on the branch.
+        case failed(any Error)
     }
 
     private let writer: Mutex<WriterState>
     private let waiting = Mutex(Waiting())
-    /// Signalled once per queued request and once on shutdown; the writer thread sleeps on it.
+    /// Signalled once per queued request, once per finished publication and once on shutdown; the
+    /// writer thread sleeps on it.
     private let work = DispatchSemaphore(value: 0)
     private let refGuard: RefGuard
+    /// The publisher's own handle (libgit2 handles are single-threaded); used on `publishing` only.
+    private let publisher: Mutex<Repository>
+    private let publishing = DispatchQueue(label: "folio-commit-publish")
     /// Counts batches whose commits reached the branch but not the catalog since the catalog last caught
     /// up; while it is not zero the store's reads catch up first.
     let catalogBehind = Atomic<Int>(0)
     private let reopenRequested = Atomic<Bool>(false)
+    private let publisherReopenRequested = Atomic<Bool>(false)
     private let catalog: any Catalog
     private let configuration: StoreConfiguration
     private let logger: Logger
@@ -67,6 +128,7 @@ final class CommitQueue: Sendable {
     init(repositoryPath: String, catalog: any Catalog, configuration: StoreConfiguration, logger: Logger, onCommit: @escaping @Sendable () -> Void) throws {
         self.writer = Mutex(WriterState(repository: try CommitQueue.openRepository(repositoryPath, packed: configuration.packedWrites)))
         self.refGuard = try RefGuard(repositoryPath: repositoryPath)
+        self.publisher = Mutex(try Repository.open(at: repositoryPath))
         self.catalog = catalog
         self.configuration = configuration
         self.logger = logger
@@ -114,7 +176,7 @@ final class CommitQueue: Sendable {
     private func enqueue(_ items: [(request: WriteRequest, waiter: Waiter)]) {
         let queued = waiting.withLock { waiting in
             guard !waiting.stopping else { return false }
-            waiting.pending.append(contentsOf: items)
+            waiting.pending.append(contentsOf: items.map { Queued(request: $0.request, waiter: $0.waiter) })
             return true
         }
         guard queued else {
@@ -130,10 +192,11 @@ final class CommitQueue: Sendable {
         return repository
     }
 
-    /// Makes the writer open a fresh repository handle before its next batch: after packs were
-    /// consolidated its handle still lists the removed ones.
+    /// Makes the writer and the publisher open fresh repository handles before their next batch: after
+    /// packs were consolidated their handles still list the removed ones.
     func requestReopen() {
         reopenRequested.store(true, ordering: .releasing)
+        publisherReopenRequested.store(true, ordering: .releasing)
     }
 
     /// Finishes the writes already queued, refuses new ones, and stops the writer thread.
@@ -151,54 +214,219 @@ final class CommitQueue: Sendable {
     private func run() {
         while true {
             work.wait()
-            // A batch takes every request waiting (up to maxBatch), so some wake-ups find nothing left.
-            let (batch, stop) = waiting.withLock { waiting -> ([(request: WriteRequest, waiter: Waiter)], Bool) in
-                if waiting.pending.isEmpty { return ([], waiting.stopping) }
-                let count = min(waiting.pending.count, max(configuration.maxBatch, 1))
-                defer { waiting.pending.removeFirst(count) }
-                return (Array(waiting.pending.prefix(count)), false)
-            }
-            if stop {
+            if writer.withLock({ turn(&$0) }) {
                 finished.signal()
                 return
             }
-            if batch.isEmpty { continue }
-            writer.withLock { write(batch, &$0) }
         }
     }
 
-    private func write(_ batch: [(request: WriteRequest, waiter: Waiter)], _ state: inout WriterState) {
-        let requests = batch.map(\.request)
-        var published: Published?
-        var failure: (any Error)?
-        // A failure before the branch moves — another writer's new pack not yet visible to this handle,
-        // packs consolidated away, a full disk — made nothing durable, so the batch is built again on a
-        // fresh handle: nothing of the failed attempt (objects in memory, a half-written pack) survives it.
-        for attempt in 1...CommitQueue.attempts {
+    /// One wake-up of the writer: takes in a finished publication, then builds what is waiting (up to
+    /// maxBatch). Returns true when the queue is stopping and nothing is left to do.
+    private func turn(_ state: inout WriterState) -> Bool {
+        if let inFlight = state.inFlight, inFlight.isFinished {
+            requeue(collect(&state))
+        }
+        let (batch, stopping) = waiting.withLock { waiting -> ([Queued], Bool) in
+            let count = min(waiting.pending.count, max(configuration.maxBatch, 1))
+            defer { waiting.pending.removeFirst(count) }
+            return (Array(waiting.pending.prefix(count)), waiting.stopping)
+        }
+        if !batch.isEmpty {
+            write(batch, &state)
+            return false
+        }
+        // Some wake-ups find nothing left: a batch takes every request waiting.
+        guard stopping else { return false }
+        guard state.inFlight != nil else { return true }
+        let retry = collect(&state)
+        requeue(retry)
+        return retry.isEmpty
+    }
+
+    /// Puts requests back at the front of the queue, in this order, ahead of anything queued since.
+    private func requeue(_ items: [Queued]) {
+        guard !items.isEmpty else { return }
+        waiting.withLock { $0.pending.insert(contentsOf: items, at: 0) }
+        for _ in items { work.signal() }
+    }
+
+    /// Builds a batch (on the tip of the batch in flight, if any), then hands it to the publisher once
+    /// the batch ahead of it is on the branch.
+    private func write(_ batch: [Queued], _ state: inout WriterState) {
+        // The in-memory objects are dropped only with nothing in flight, when every one of them is in a
+        // durable pack; a long run of back-to-back batches waits for one now and then to bound them.
+        if state.inFlight != nil, reopenRequested.load(ordering: .acquiring) || state.repository.batchBytes > CommitQueue.heldBytesLimit {
+            let retry = collect(&state)
+            guard retry.isEmpty else { return requeue(retry + batch) }
+        }
+        if state.inFlight == nil {
             do {
-                if attempt > 1 || reopenRequested.exchange(false, ordering: .acquiring) {
+                if reopenRequested.exchange(false, ordering: .acquiring) {
                     try reopen(&state)
+                } else {
+                    try state.repository.settleBatch()
                 }
-                published = try commitWithRetry(requests, &state)
-                break
             } catch {
-                failure = error
-                logger.warning("commit batch failed before the branch moved; retrying on a fresh handle", metadata: [
-                    "error": "\(error)", "attempt": "\(attempt)", "size": "\(batch.count)",
-                ])
-                if attempt < CommitQueue.attempts { usleep(UInt32(attempt) * 20_000) }
+                return requeue(failed(batch, error, &state))
             }
         }
-        guard let published else {
-            // Leave no state behind for the next batch, whatever the failure was.
-            do { try reopen(&state) } catch { try? state.repository.discardBatch() }
-            let error = failure ?? StoreError(.unavailable, "could not write to the repository")
-            logger.error("commit batch failed; nothing of it was committed", metadata: ["error": "\(error)", "size": "\(batch.count)"])
-            let storeError = error as? StoreError ?? StoreError(.unavailable, "could not write to the repository: \(error)", cause: error)
-            for item in batch { item.waiter.resume(throwing: storeError) }
-            return
+
+        let started = DispatchTime.now().uptimeNanoseconds
+        let base: ObjectID?
+        let built: CommitBuilder.Built
+        let pack: PendingPack
+        do {
+            if let inFlight = state.inFlight {
+                base = inFlight.published.newTip
+            } else {
+                base = try state.repository.resolveReference(configuration.branchReference)
+                if base != state.lastTip {
+                    // Another process (or a consolidation) wrote packs this handle has not listed yet.
+                    try state.repository.refreshObjects()
+                    state.lastTip = base
+                }
+            }
+            built = try CommitBuilder(repository: state.repository, committer: committer()).build(batch.map(\.request), on: base)
+            pack = try state.repository.takeBatchObjects()
+        } catch {
+            // Nothing of this batch reached the publisher. The one ahead must be settled before the
+            // handle is replaced; if it failed too, its requests go first.
+            let retry = state.inFlight != nil ? collect(&state) : []
+            return requeue(retry + failed(batch, error, &state))
         }
-        let waiters = batch.map(\.waiter)
+        let buildMillis = CommitQueue.millis(from: started)
+
+        // Built on the tip of the batch ahead: handed on only once that tip is the branch's.
+        if state.inFlight != nil {
+            let retry = collect(&state)
+            guard retry.isEmpty else { return requeue(retry + batch) }
+        }
+        let published = Published(base: base, newTip: built.newTip, records: built.records, outcomes: built.outcomes)
+        guard built.newTip != nil else {
+            // No-ops and refusals only: answered from the catalog once the batches ahead are recorded.
+            return answer(published, waiters: batch.map(\.waiter))
+        }
+        let inFlight = InFlight(items: batch, published: published, pack: pack, buildMillis: buildMillis)
+        state.inFlight = inFlight
+        publishing.async { [self] in publish(inFlight) }
+    }
+
+    /// Bytes of built objects the writer keeps in memory across back-to-back batches before it waits
+    /// for the publisher and drops them.
+    private static let heldBytesLimit = 64 << 20
+
+    /// On the publisher's queue: writes the batch's pack, then moves the branch from the batch's base to
+    /// its new tip; on success hands the batch to the catalog stage, which answers its callers.
+    private func publish(_ batch: InFlight) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var packMillis = ""
+        let outcome = publisher.withLock { repository -> PublishOutcome in
+            let base = batch.published.base
+            guard let newTip = batch.published.newTip else { return .published }
+            do {
+                // libgit2 checks that a ref's new target exists, and a handle's list of packs only ever
+                // grows: after a consolidation a fresh handle lists just the packs that exist.
+                if publisherReopenRequested.exchange(false, ordering: .acquiring) {
+                    repository = try Repository.open(at: repository.path)
+                }
+                // A cheap look before the fsync: if the branch already moved, rebuild without writing a pack.
+                guard try repository.resolveReference(configuration.branchReference) == base else { return .lost }
+                try batch.pack.write(toRepository: repository.path)
+                packMillis = CommitQueue.millis(from: started)
+                try refGuard.withRefLock(configuration.branchReference, cleaned: logCleanup) {
+                    try repository.updateReference(
+                        configuration.branchReference, to: newTip, expected: base, logMessage: "folio: \(batch.published.records.count) commit(s)")
+                }
+            } catch let error as GitError where [.modified, .locked, .exists].contains(error.code) {
+                return .lost
+            } catch {
+                // A failure as the ref moved (a reflog that could not be written, say) may still have moved
+                // it: then the commits are on the branch and the callers must be told so.
+                guard (try? repository.resolveReference(configuration.branchReference)) == newTip else { return .failed(error) }
+                logger.warning("the branch moved although the update reported an error", metadata: ["error": "\(error)"])
+            }
+            return .published
+        }
+        if case .published = outcome {
+            Failpoint.afterRef.hit()
+            // Where a group commit's time goes, for operators tuning throughput (FOLIO_LOG_LEVEL=debug);
+            // the catalog's share is logged by the stage ("group commit recorded").
+            logger.debug("group commit", metadata: [
+                "saves": "\(batch.items.count)", "build_ms": "\(batch.buildMillis)", "pack_ms": "\(packMillis)",
+                "ref_ms": "\(CommitQueue.millis(from: started))",
+            ])
+            // Queued before the writer hears of it, so batches after this one are recorded after it.
+            answer(batch.published, waiters: batch.items.map(\.waiter))
+        }
+        batch.finish(outcome)
+        work.signal()
+    }
+
+    /// Waits for the batch in flight and takes in its outcome. Returns the requests to build again, in
+    /// order (none when it is on the branch); after a failure nothing built on it survives in the writer.
+    private func collect(_ state: inout WriterState) -> [Queued] {
+        guard let inFlight = state.inFlight else { return [] }
+        state.inFlight = nil
+        switch inFlight.wait() {
+        case .published:
+            state.lastTip = inFlight.published.newTip
+            return []
+        case .lost:
+            do {
+                try state.repository.discardBatch()
+                try state.repository.refreshObjects()
+                state.lastTip = nil
+            } catch {
+                return failed(inFlight.items, error, &state)
+            }
+            let retry = inFlight.items.compactMap { item -> Queued? in
+                var item = item
+                item.lost += 1
+                guard item.lost < CommitQueue.maxLost else {
+                    item.waiter.resume(throwing: StoreError(.unavailable, "another writer kept moving the branch; nothing was committed, save again"))
+                    return nil
+                }
+                return item
+            }
+            // Jitter so competing processes do not retry in lockstep.
+            usleep(UInt32.random(in: 200...(2_000 * UInt32(min(retry.map(\.lost).max() ?? 1, 10)))))
+            return retry
+        case .failed(let error):
+            return failed(inFlight.items, error, &state)
+        }
+    }
+
+    /// A failure before the branch moved — another writer's new pack not yet visible to this handle,
+    /// packs consolidated away, a full disk — made nothing durable: the writer starts again on a fresh
+    /// handle, so nothing of the failed attempt (objects in memory, a half-written pack) survives it.
+    /// Returns the requests to try again; those tried `attempts` times are told the batch failed.
+    private func failed(_ items: [Queued], _ error: any Error, _ state: inout WriterState) -> [Queued] {
+        do { try reopen(&state) } catch { try? state.repository.discardBatch() }
+        let attempt = (items.map(\.failures).max() ?? 0) + 1
+        let storeError = error as? StoreError ?? StoreError(.unavailable, "could not write to the repository: \(error)", cause: error)
+        var retry: [Queued] = []
+        for var item in items {
+            item.failures += 1
+            if item.failures < CommitQueue.attempts {
+                retry.append(item)
+            } else {
+                item.waiter.resume(throwing: storeError)
+            }
+        }
+        if retry.isEmpty {
+            logger.error("commit batch failed; nothing of it was committed", metadata: ["error": "\(error)", "size": "\(items.count)"])
+        } else {
+            logger.warning("commit batch failed before the branch moved; retrying on a fresh handle", metadata: [
+                "error": "\(error)", "attempt": "\(attempt)", "size": "\(items.count)",
+            ])
+            usleep(UInt32(attempt) * 20_000)
+        }
+        return retry
+    }
+
+    /// Hands a batch to the catalog stage, which records it and answers its callers in order.
+    private func answer(_ published: Published, waiters: [Waiter]) {
         stage.enqueue { [self] repository in
             let results = record(published, using: repository)
             for (waiter, result) in zip(waiters, results) {
@@ -248,66 +476,18 @@ final class CommitQueue: Sendable {
         return results
     }
 
-    /// Tries a batch at most this often before its callers are told it failed.
+    /// Tries a request at most this often before its caller is told it failed.
     private static let attempts = 3
+    /// Compare-and-swaps a request may lose to other writers before its caller is told to save again.
+    private static let maxLost = 200
 
     private func reopen(_ state: inout WriterState) throws {
         state.repository = try CommitQueue.openRepository(state.repository.path, packed: configuration.packedWrites)
         state.lastTip = nil
     }
 
-    /// Builds, writes and publishes the batch, rebuilding it on the new tip whenever another writer wins.
-    private func commitWithRetry(_ requests: [WriteRequest], _ state: inout WriterState) throws -> Published {
-        let repository = state.repository
-        var attempt = 0
-        while true {
-            attempt += 1
-            let started = DispatchTime.now().uptimeNanoseconds
-            let tip = try repository.resolveReference(configuration.branchReference)
-            if tip != state.lastTip {
-                // Another process (or a consolidation) wrote packs this handle has not listed yet.
-                try repository.refreshObjects()
-                state.lastTip = tip
-            }
-            let built = try CommitBuilder(repository: repository, committer: committer()).build(requests, on: tip)
-            let builtAt = DispatchTime.now().uptimeNanoseconds
-            guard let newTip = built.newTip else {
-                return Published(base: tip, newTip: nil, records: [], outcomes: built.outcomes)
-            }
-            var flushedAt = builtAt
-            do {
-                // A cheap look before the fsync: if the branch already moved, rebuild without writing a pack.
-                guard try repository.resolveReference(configuration.branchReference) == tip else {
-                    throw GitError(code: .modified, function: "resolveReference", message: "branch moved")
-                }
-                try repository.flushBatch()
-                flushedAt = DispatchTime.now().uptimeNanoseconds
-                try refGuard.withRefLock(configuration.branchReference, cleaned: logCleanup) {
-                    try repository.updateReference(configuration.branchReference, to: newTip, expected: tip, logMessage: "folio: \(built.records.count) commit(s)")
-                }
-            } catch let error as GitError where [.modified, .locked, .exists].contains(error.code) && attempt < 200 {
-                try repository.discardBatch()
-                try repository.refreshObjects()
-                // Jitter so competing processes do not retry in lockstep.
-                usleep(UInt32.random(in: 200...(2_000 * UInt32(min(attempt, 10)))))
-                continue
-            } catch {
-                // A failure as the ref moved (a reflog that could not be written, say) may still have moved
-                // it: then the commits are on the branch and the callers must be told so.
-                guard (try? repository.resolveReference(configuration.branchReference)) == newTip else { throw error }
-                logger.warning("the branch moved although the update reported an error", metadata: ["error": "\(error)"])
-            }
-            Failpoint.afterRef.hit()
-            state.lastTip = newTip
-            // Where a group commit's time goes, for operators tuning throughput (FOLIO_LOG_LEVEL=debug);
-            // the catalog's share is logged by the stage ("group commit recorded").
-            let millis = { (from: UInt64, to: UInt64) in String(format: "%.2f", Double(to - from) / 1e6) }
-            logger.debug("group commit", metadata: [
-                "saves": "\(requests.count)", "build_ms": "\(millis(started, builtAt))", "pack_ms": "\(millis(builtAt, flushedAt))",
-                "ref_ms": "\(millis(flushedAt, DispatchTime.now().uptimeNanoseconds))",
-            ])
-            return Published(base: tip, newTip: newTip, records: built.records, outcomes: built.outcomes)
-        }
+    private static func millis(from start: UInt64) -> String {
+        String(format: "%.2f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
 
     private func logCleanup(_ cleanup: RefGuard.Cleanup) {
