@@ -41,6 +41,11 @@ public struct PendingPack: Sendable {
     /// How many objects the pack will hold.
     public var count: Int { objects.count }
 
+    /// This pack followed by `later`'s objects (created after these), as one pack.
+    public func appending(_ later: PendingPack) -> PendingPack {
+        PendingPack(objects: objects + later.objects)
+    }
+
     /// Writes the objects as one durable pack with its index (see `PackFile`) into the repository at `path`.
     public func write(toRepository path: String) throws {
         guard !objects.isEmpty else { return }

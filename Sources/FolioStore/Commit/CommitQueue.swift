@@ -273,9 +273,10 @@ final class CommitQueue: Sendable {
         }
 
         let started = DispatchTime.now().uptimeNanoseconds
+        var items = batch
         let base: ObjectID?
-        let built: CommitBuilder.Built
-        let pack: PendingPack
+        var built: CommitBuilder.Built
+        var pack: PendingPack
         do {
             if let inFlight = state.inFlight {
                 base = inFlight.published.newTip
@@ -287,27 +288,46 @@ final class CommitQueue: Sendable {
                     state.lastTip = base
                 }
             }
-            built = try CommitBuilder(repository: state.repository, committer: committer()).build(batch.map(\.request), on: base)
+            built = try CommitBuilder(repository: state.repository, committer: committer()).build(items.map(\.request), on: base)
             pack = try state.repository.takeBatchObjects()
+            // Requests that arrive while the batch ahead is still being written join this one, so a
+            // batch gathers what came in during a whole publication, as it would without the overlap.
+            while let inFlight = state.inFlight, !inFlight.isFinished, items.count < configuration.maxBatch,
+                  state.repository.batchBytes <= CommitQueue.heldBytesLimit
+            {
+                work.wait()
+                let more = waiting.withLock { waiting -> [Queued] in
+                    let count = min(waiting.pending.count, configuration.maxBatch - items.count)
+                    defer { waiting.pending.removeFirst(count) }
+                    return Array(waiting.pending.prefix(count))
+                }
+                guard !more.isEmpty else { continue }
+                items += more
+                let extra = try CommitBuilder(repository: state.repository, committer: committer()).build(more.map(\.request), on: built.newTip ?? base)
+                built.newTip = extra.newTip ?? built.newTip
+                built.records += extra.records
+                built.outcomes += extra.outcomes
+                pack = pack.appending(try state.repository.takeBatchObjects())
+            }
         } catch {
             // Nothing of this batch reached the publisher. The one ahead must be settled before the
             // handle is replaced; if it failed too, its requests go first.
             let retry = state.inFlight != nil ? collect(&state) : []
-            return requeue(retry + failed(batch, error, &state))
+            return requeue(retry + failed(items, error, &state))
         }
         let buildMillis = CommitQueue.millis(from: started)
 
         // Built on the tip of the batch ahead: handed on only once that tip is the branch's.
         if state.inFlight != nil {
             let retry = collect(&state)
-            guard retry.isEmpty else { return requeue(retry + batch) }
+            guard retry.isEmpty else { return requeue(retry + items) }
         }
         let published = Published(base: base, newTip: built.newTip, records: built.records, outcomes: built.outcomes)
         guard built.newTip != nil else {
             // No-ops and refusals only: answered from the catalog once the batches ahead are recorded.
-            return answer(published, waiters: batch.map(\.waiter))
+            return answer(published, waiters: items.map(\.waiter))
         }
-        let inFlight = InFlight(items: batch, published: published, pack: pack, buildMillis: buildMillis)
+        let inFlight = InFlight(items: items, published: published, pack: pack, buildMillis: buildMillis)
         state.inFlight = inFlight
         publishing.async { [self] in publish(inFlight) }
     }
