@@ -160,7 +160,7 @@ struct PackFile {
     }
 
     /// Entry header: type in bits 4–6 of the first byte, the size in its low 4 bits and 7 bits per byte after.
-    private static func appendEntryHeader(type: Int, size: Int, to out: inout [UInt8]) {
+    static func appendEntryHeader(type: Int, size: Int, to out: inout [UInt8]) {
         var size = size
         var byte = UInt8(type << 4) | UInt8(size & 0x0f)
         size >>= 4
@@ -174,7 +174,7 @@ struct PackFile {
 
     /// An offset delta's distance back to its base, most significant group first, each continuation
     /// implicitly adding one (so every distance has exactly one encoding).
-    private static func appendBaseDistance(_ distance: Int, to out: inout [UInt8]) {
+    static func appendBaseDistance(_ distance: Int, to out: inout [UInt8]) {
         var distance = distance
         var bytes = [UInt8(distance & 0x7f)]
         distance >>= 7
@@ -186,7 +186,7 @@ struct PackFile {
         out.append(contentsOf: bytes.reversed())
     }
 
-    private static func appendDeflated(_ content: [UInt8], to out: inout [UInt8]) throws {
+    static func appendDeflated(_ content: [UInt8], to out: inout [UInt8]) throws {
         let bound = Int(compressBound(uLong(content.count)))
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: bound))
@@ -205,7 +205,7 @@ struct PackFile {
 
     /// The version 2 index: fan-out table, sorted ids, CRC-32s, offsets (large ones in a second table),
     /// the pack's checksum and the index's own.
-    private static func makeIndex(ids: [ObjectID], offsets: [Int], crcs: [UInt32], packChecksum: [UInt8]) throws -> [UInt8] {
+    static func makeIndex(ids: [ObjectID], offsets: [Int], crcs: [UInt32], packChecksum: [UInt8]) throws -> [UInt8] {
         let raw = ids.map { id in withUnsafeBytes(of: id.oid.id) { Array($0.prefix(20)) } }
         let sorted = raw.indices.sorted { raw[$0].lexicographicallyPrecedes(raw[$1]) }
         var out: [UInt8] = [0xff, 0x74, 0x4f, 0x63]

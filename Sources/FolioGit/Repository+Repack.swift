@@ -1,4 +1,5 @@
 internal import CGit2
+import FolioSupport
 import Foundation
 
 /// What a consolidation did.
@@ -49,55 +50,29 @@ extension Repository {
         guard oldPacks.count > 1 || !oldLoose.isEmpty else {
             return RepackResult(packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: 0, bytesBefore: beforeBytes, bytesAfter: beforeBytes)
         }
-        let wholeRepository = oldPacks.count == allPacks.count
         // A fresh handle, so the object database lists exactly the packs that exist now.
         let repository = try Repository.open(at: path)
-
-        var builder: OpaquePointer?
-        try check(git_packbuilder_new(&builder, repository.handle), "git_packbuilder_new")
-        defer { git_packbuilder_free(builder) }
-        git_packbuilder_set_threads(builder, threads)
-
-        if wholeRepository {
-            // Reachable objects first, walked from every branch, so related versions sit together for deltas.
-            var walker: OpaquePointer?
-            try check(git_revwalk_new(&walker, repository.handle), "git_revwalk_new")
-            defer { git_revwalk_free(walker) }
-            let pushed = git_revwalk_push_glob(walker, "refs/heads/*")
-            if pushed != GIT_ENOTFOUND.rawValue { try check(pushed, "git_revwalk_push_glob") }
-            try check(git_packbuilder_insert_walk(builder, walker), "git_packbuilder_insert_walk")
-            // Then everything else the database holds (the packbuilder skips objects it already has).
-            for var id in try Repository.objectIDs(in: repository.odb) {
-                try check(git_packbuilder_insert(builder, &id, nil), "git_packbuilder_insert")
+        let objects: Int
+        let newName: String
+        if full {
+            (newName, objects) = try repository.repackEverything(into: packFolder, threads: threads)
+            guard objects > 0 else {
+                return RepackResult(packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: 0, bytesBefore: beforeBytes, bytesAfter: beforeBytes)
             }
         } else {
-            // Only what the packs being replaced hold, and the loose objects.
-            for pack in oldPacks {
-                var backend: UnsafeMutablePointer<git_odb_backend>?
-                try check(git_odb_backend_one_pack(&backend, packFolder + "/" + pack.name.dropLast(".pack".count) + ".idx"), "git_odb_backend_one_pack")
-                var single: OpaquePointer?
-                try check(git_odb_new(&single), "git_odb_new")
-                defer { git_odb_free(single) }
-                // From here the database owns the backend and frees it with itself.
-                try check(git_odb_add_backend(single, backend, 1), "git_odb_add_backend")
-                for var id in try Repository.objectIDs(in: single!) {
-                    try check(git_packbuilder_insert(builder, &id, nil), "git_packbuilder_insert")
+            // Only what the packs being replaced hold, and the loose objects, copied as they are.
+            let looseIDs = try oldLoose.map { loose in
+                let hex = loose.split(separator: "/").suffix(2).joined()
+                guard let id = ObjectID(hex: hex) else {
+                    throw GitError(code: .invalidSpec, function: "consolidatePacks", message: "\(loose) is not named like an object")
                 }
+                return id
             }
-            for loose in oldLoose {
-                let parts = loose.split(separator: "/").suffix(2).joined()
-                var id = git_oid()
-                try check(git_oid_fromstrn(&id, parts, 40), "git_oid_fromstrn")
-                try check(git_packbuilder_insert(builder, &id, nil), "git_packbuilder_insert")
-            }
+            let stems = oldPacks.map { packFolder + "/" + $0.name.dropLast(".pack".count) }
+            let merged = try PackConcatenation(folder: packFolder).merge(stems: stems, loose: looseIDs, from: repository)
+            newName = (merged.stem as NSString).lastPathComponent
+            objects = merged.objects
         }
-        let objects = git_packbuilder_object_count(builder)
-        guard objects > 0 else {
-            return RepackResult(packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: 0, bytesBefore: beforeBytes, bytesAfter: beforeBytes)
-        }
-        // Written through the indexer, which fsyncs the pack and index when durability is on.
-        try check(git_packbuilder_write(builder, packFolder, 0, nil, nil), "git_packbuilder_write")
-        let newName = try packName(builder)
 
         for pack in oldPacks where !pack.name.contains(newName) {
             let stem = packFolder + "/" + pack.name.dropLast(".pack".count)
@@ -111,6 +86,31 @@ extension Repository {
         return RepackResult(
             packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: objects,
             bytesBefore: beforeBytes, bytesAfter: after.reduce(0) { $0 + $1.size })
+    }
+
+    /// Every object of the repository in one new pack, written by libgit2's packbuilder with its full
+    /// delta search: reachable objects first, walked from every branch so related versions sit together
+    /// for deltas, then everything else the database holds. Returns the pack's name and object count.
+    private func repackEverything(into packFolder: String, threads: UInt32) throws -> (name: String, objects: Int) {
+        var builder: OpaquePointer?
+        try check(git_packbuilder_new(&builder, handle), "git_packbuilder_new")
+        defer { git_packbuilder_free(builder) }
+        git_packbuilder_set_threads(builder, threads)
+        var walker: OpaquePointer?
+        try check(git_revwalk_new(&walker, handle), "git_revwalk_new")
+        defer { git_revwalk_free(walker) }
+        let pushed = git_revwalk_push_glob(walker, "refs/heads/*")
+        if pushed != GIT_ENOTFOUND.rawValue { try check(pushed, "git_revwalk_push_glob") }
+        try check(git_packbuilder_insert_walk(builder, walker), "git_packbuilder_insert_walk")
+        // The packbuilder skips objects it already has.
+        for var id in try Repository.objectIDs(in: odb) {
+            try check(git_packbuilder_insert(builder, &id, nil), "git_packbuilder_insert")
+        }
+        let objects = git_packbuilder_object_count(builder)
+        guard objects > 0 else { return ("", 0) }
+        // Written through the indexer, which fsyncs the pack and index when durability is on.
+        try check(git_packbuilder_write(builder, packFolder, 0, nil, nil), "git_packbuilder_write")
+        return (try packName(builder), objects)
     }
 
     /// The packs a geometric repack merges (factor 2): the smallest ones up to where the rest, from

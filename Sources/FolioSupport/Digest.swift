@@ -40,6 +40,32 @@ public enum Digest {
         return Array(digest.prefix(Int(length)))
     }
 
+    /// A SHA-1 fed in pieces, for data too large to hold at once (a pack written as it is built).
+    public final class SHA1Stream {
+        private let context: OpaquePointer
+
+        public init() throws {
+            guard let context = EVP_MD_CTX_new() else { throw SystemError(function: "EVP_MD_CTX_new", message: "out of memory") }
+            self.context = context
+            try Digest.check(EVP_DigestInit_ex(context, EVP_sha1(), nil) == 1, "EVP_DigestInit_ex")
+        }
+
+        deinit { EVP_MD_CTX_free(context) }
+
+        public func update(_ bytes: UnsafeRawBufferPointer) throws {
+            guard let start = bytes.baseAddress, !bytes.isEmpty else { return }
+            try Digest.check(EVP_DigestUpdate(context, start, bytes.count) == 1, "EVP_DigestUpdate")
+        }
+
+        /// The 20-byte digest of everything fed so far; the stream is spent afterwards.
+        public func finish() throws -> [UInt8] {
+            var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+            var length: UInt32 = 0
+            try Digest.check(EVP_DigestFinal_ex(context, &digest, &length) == 1, "EVP_DigestFinal_ex")
+            return Array(digest.prefix(Int(length)))
+        }
+    }
+
     /// libcrypto reports success as 1 (or a non-null pointer) and queues the reasons for a failure per thread.
     private static func check(_ succeeded: Bool, _ function: String) throws {
         if succeeded { return }

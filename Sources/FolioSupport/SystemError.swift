@@ -21,7 +21,7 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(function) failed: \(message)" }
 
     /// The error for the current `errno` after `function` failed on `subject`.
-    static func errno(_ function: String, _ subject: String) -> SystemError {
+    public static func errno(_ function: String, _ subject: String) -> SystemError {
         let code = Glibc.errno
         return SystemError(function: function, message: "\(subject): \(String(cString: strerror(code)))", code: code)
     }
