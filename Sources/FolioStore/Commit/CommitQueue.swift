@@ -106,6 +106,9 @@ final class CommitQueue: Sendable {
     /// Counts batches whose commits reached the branch but not the catalog since the catalog last caught
     /// up; while it is not zero the store's reads catch up first.
     let catalogBehind = Atomic<Int>(0)
+    /// Compare-and-swaps lost to other writers since the queue started (each sends a batch, and any
+    /// built on it, back to be rebuilt).
+    let lostRaces = Atomic<Int>(0)
     private let reopenRequested = Atomic<Bool>(false)
     private let publisherReopenRequested = Atomic<Bool>(false)
     private let catalog: any Catalog
@@ -227,17 +230,16 @@ final class CommitQueue: Sendable {
         if let inFlight = state.inFlight, inFlight.isFinished {
             requeue(collect(&state))
         }
-        let (batch, stopping) = waiting.withLock { waiting -> ([Queued], Bool) in
+        let batch = waiting.withLock { waiting -> [Queued] in
             let count = min(waiting.pending.count, max(configuration.maxBatch, 1))
             defer { waiting.pending.removeFirst(count) }
-            return (Array(waiting.pending.prefix(count)), waiting.stopping)
-        }
-        if !batch.isEmpty {
-            write(batch, &state)
-            return false
+            return Array(waiting.pending.prefix(count))
         }
         // Some wake-ups find nothing left: a batch takes every request waiting.
-        guard stopping else { return false }
+        if !batch.isEmpty { write(batch, &state) }
+        // Checked after the write too: the write may have taken the shutdown's wake-up while it waited.
+        let (stopping, idle) = waiting.withLock { ($0.stopping, $0.pending.isEmpty) }
+        guard stopping, idle else { return false }
         guard state.inFlight != nil else { return true }
         let retry = collect(&state)
         requeue(retry)
@@ -256,7 +258,9 @@ final class CommitQueue: Sendable {
     private func write(_ batch: [Queued], _ state: inout WriterState) {
         // The in-memory objects are dropped only with nothing in flight, when every one of them is in a
         // durable pack; a long run of back-to-back batches waits for one now and then to bound them.
-        if state.inFlight != nil, reopenRequested.load(ordering: .acquiring) || state.repository.batchBytes > CommitQueue.heldBytesLimit {
+        // Requests that keep losing the branch to another writer are built while holding the ref lock.
+        let contended = batch.contains { $0.lost >= CommitQueue.lossesBeforeLocking }
+        if state.inFlight != nil, contended || reopenRequested.load(ordering: .acquiring) || state.repository.batchBytes > CommitQueue.heldBytesLimit {
             let retry = collect(&state)
             guard retry.isEmpty else { return requeue(retry + batch) }
         }
@@ -271,6 +275,8 @@ final class CommitQueue: Sendable {
                 return requeue(failed(batch, error, &state))
             }
         }
+
+        if contended { return writeHoldingTheRefLock(batch, &state) }
 
         let started = DispatchTime.now().uptimeNanoseconds
         var items = batch
@@ -331,6 +337,52 @@ final class CommitQueue: Sendable {
         state.inFlight = inFlight
         publishing.async { [self] in publish(inFlight) }
     }
+
+    /// A batch whose requests lost the branch `lossesBeforeLocking` times: built, packed and published
+    /// in one go while holding the ref lock, so other Folio writers wait at their compare-and-swap
+    /// instead of winning again. Without it a large batch could lose forever to a writer that keeps
+    /// committing small ones faster than the large one is built. Nothing is in flight here.
+    private func writeHoldingTheRefLock(_ batch: [Queued], _ state: inout WriterState) {
+        logger.info("saves lost the branch to another writer repeatedly; building them holding the ref lock", metadata: [
+            "saves": "\(batch.count)", "lost": "\(batch.map(\.lost).max() ?? 0)",
+        ])
+        let repository = state.repository
+        var built: (base: ObjectID?, result: CommitBuilder.Built)?
+        do {
+            try refGuard.withRefLock(configuration.branchReference, cleaned: logCleanup) {
+                let base = try repository.resolveReference(configuration.branchReference)
+                if base != state.lastTip {
+                    try repository.refreshObjects()
+                    state.lastTip = base
+                }
+                let result = try CommitBuilder(repository: repository, committer: committer()).build(batch.map(\.request), on: base)
+                let pack = try repository.takeBatchObjects()
+                built = (base, result)
+                guard let newTip = result.newTip else { return }
+                try pack.write(toRepository: repository.path)
+                try repository.updateReference(
+                    configuration.branchReference, to: newTip, expected: base, logMessage: "folio: \(result.records.count) commit(s)")
+            }
+        } catch let error as GitError where [.modified, .locked, .exists].contains(error.code) {
+            // Moved by something that does not take Folio's ref lock (a push's receive-pack).
+            return requeue(lost(batch, &state))
+        } catch {
+            // As in `publish`: an error as the ref moved may still have moved it.
+            guard let newTip = built?.result.newTip, (try? repository.resolveReference(configuration.branchReference)) == newTip else {
+                return requeue(failed(batch, error, &state))
+            }
+            logger.warning("the branch moved although the update reported an error", metadata: ["error": "\(error)"])
+        }
+        guard let built else { return }
+        if let newTip = built.result.newTip {
+            Failpoint.afterRef.hit()
+            state.lastTip = newTip
+        }
+        answer(Published(base: built.base, newTip: built.result.newTip, records: built.result.records, outcomes: built.result.outcomes), waiters: batch.map(\.waiter))
+    }
+
+    /// Compare-and-swaps a request loses before its batch is built holding the ref lock.
+    private static let lossesBeforeLocking = 3
 
     /// Bytes of built objects the writer keeps in memory across back-to-back batches before it waits
     /// for the publisher and drops them.
@@ -393,28 +445,35 @@ final class CommitQueue: Sendable {
             state.lastTip = inFlight.published.newTip
             return []
         case .lost:
-            do {
-                try state.repository.discardBatch()
-                try state.repository.refreshObjects()
-                state.lastTip = nil
-            } catch {
-                return failed(inFlight.items, error, &state)
-            }
-            let retry = inFlight.items.compactMap { item -> Queued? in
-                var item = item
-                item.lost += 1
-                guard item.lost < CommitQueue.maxLost else {
-                    item.waiter.resume(throwing: StoreError(.unavailable, "another writer kept moving the branch; nothing was committed, save again"))
-                    return nil
-                }
-                return item
-            }
-            // Jitter so competing processes do not retry in lockstep.
-            usleep(UInt32.random(in: 200...(2_000 * UInt32(min(retry.map(\.lost).max() ?? 1, 10)))))
-            return retry
+            return lost(inFlight.items, &state)
         case .failed(let error):
             return failed(inFlight.items, error, &state)
         }
+    }
+
+    /// Another writer moved the branch first: nothing of the batch is on it. Returns the requests to
+    /// build again on the branch as it is; those that lost `maxLost` times are told to save again.
+    private func lost(_ items: [Queued], _ state: inout WriterState) -> [Queued] {
+        lostRaces.add(1, ordering: .relaxed)
+        do {
+            try state.repository.discardBatch()
+            try state.repository.refreshObjects()
+            state.lastTip = nil
+        } catch {
+            return failed(items, error, &state)
+        }
+        let retry = items.compactMap { item -> Queued? in
+            var item = item
+            item.lost += 1
+            guard item.lost < CommitQueue.maxLost else {
+                item.waiter.resume(throwing: StoreError(.unavailable, "another writer kept moving the branch; nothing was committed, save again"))
+                return nil
+            }
+            return item
+        }
+        // Jitter so competing processes do not retry in lockstep.
+        usleep(UInt32.random(in: 200...(2_000 * UInt32(min(retry.map(\.lost).max() ?? 1, 10)))))
+        return retry
     }
 
     /// A failure before the branch moved — another writer's new pack not yet visible to this handle,
