@@ -37,69 +37,60 @@ struct PackConcatenation {
         for source in sources { for entry in source.entries { unique.insert(entry.id) } }
         let extraLoose = loose.filter { unique.insert($0).inserted }
 
-        let token = UUID().uuidString
-        let temporaryPack = folder + "/tmp_pack_" + token
-        let temporaryIndex = folder + "/tmp_idx_" + token
-        defer {
-            unlink(temporaryPack)
-            unlink(temporaryIndex)
-        }
-        let output = try PackOutput(path: temporaryPack)
-        var header: [UInt8] = Array("PACK".utf8)
-        PackConcatenation.appendBigEndian(UInt32(2), to: &header)
-        PackConcatenation.appendBigEndian(UInt32(unique.count), to: &header)
-        try output.write(header)
-
-        var placed: [ObjectID: Int] = [:]
-        placed.reserveCapacity(unique.count)
         var ids: [ObjectID] = [], offsets: [Int] = [], crcs: [UInt32] = []
-        ids.reserveCapacity(unique.count)
-        offsets.reserveCapacity(unique.count)
-        crcs.reserveCapacity(unique.count)
-        func place(_ id: ObjectID, _ entry: [UInt8]) throws {
-            placed[id] = output.position
-            ids.append(id)
-            offsets.append(output.position)
-            crcs.append(entry.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, uInt($0.count))) })
-            try output.write(entry)
-        }
+        let stem = try PackFile.install(into: folder, writePack: { path in
+            let output = try PackOutput(path: path)
+            var header: [UInt8] = Array("PACK".utf8)
+            PackFile.appendBigEndian(UInt32(2), to: &header)
+            PackFile.appendBigEndian(UInt32(unique.count), to: &header)
+            try output.write(header)
 
-        for source in sources {
-            let reader = try WindowReader(path: source.packPath)
-            let byOffset = source.entries.map(\.offset)
-            for (index, entry) in source.entries.enumerated() {
-                // Another pack had it already: one copy is enough, and the count in the header says so.
-                if placed[entry.id] != nil { continue }
-                let end = index + 1 < source.entries.count ? source.entries[index + 1].offset : source.packSize - 20
-                let bytes = try reader.read(entry.offset..<end)
-                let rewritten = try PackConcatenation.relocated(bytes, at: entry.offset, newOffset: output.position) { baseOffset in
-                    guard let found = PackConcatenation.search(byOffset, for: baseOffset), let base = placed[source.entries[found].id] else {
-                        throw GitError(code: .failed, function: "concatenatePacks", message: "\(source.packPath): a delta's base at \(baseOffset) is not an entry before it")
+            var placed: [ObjectID: Int] = [:]
+            placed.reserveCapacity(unique.count)
+            ids.reserveCapacity(unique.count)
+            offsets.reserveCapacity(unique.count)
+            crcs.reserveCapacity(unique.count)
+            func place(_ id: ObjectID, _ entry: [UInt8]) throws {
+                placed[id] = output.position
+                ids.append(id)
+                offsets.append(output.position)
+                crcs.append(entry.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, uInt($0.count))) })
+                try output.write(entry)
+            }
+
+            for source in sources {
+                let reader = try WindowReader(path: source.packPath)
+                let byOffset = source.entries.map(\.offset)
+                for (index, entry) in source.entries.enumerated() {
+                    // Another pack had it already: one copy is enough, and the count in the header says so.
+                    if placed[entry.id] != nil { continue }
+                    let end = index + 1 < source.entries.count ? source.entries[index + 1].offset : source.packSize - 20
+                    let bytes = try reader.read(entry.offset..<end)
+                    let rewritten = try PackConcatenation.relocated(bytes, at: entry.offset, newOffset: output.position) { baseOffset in
+                        guard let found = PackConcatenation.search(byOffset, for: baseOffset), let base = placed[source.entries[found].id] else {
+                            throw GitError(code: .failed, function: "concatenatePacks", message: "\(source.packPath): a delta's base at \(baseOffset) is not an entry before it")
+                        }
+                        return base
                     }
-                    return base
+                    try place(entry.id, rewritten)
                 }
-                try place(entry.id, rewritten)
             }
-        }
-        for id in extraLoose {
-            let entry = try repository.withRawObject(id) { type, content -> [UInt8] in
-                var entry: [UInt8] = []
-                PackFile.appendEntryHeader(type: Int(type.rawValue), size: content.count, to: &entry)
-                try PackFile.appendDeflated(Array(content), to: &entry)
-                return entry
+            for id in extraLoose {
+                let entry = try repository.withRawObject(id) { type, content -> [UInt8] in
+                    var entry: [UInt8] = []
+                    PackFile.appendEntryHeader(type: Int(type.rawValue), size: content.count, to: &entry)
+                    try PackFile.appendDeflated(Array(content), to: &entry)
+                    return entry
+                }
+                try place(id, entry)
             }
-            try place(id, entry)
-        }
-        guard ids.count == unique.count else {
-            throw GitError(code: .failed, function: "concatenatePacks", message: "wrote \(ids.count) objects, the header says \(unique.count)")
-        }
-        let checksum = try output.finish()
-        let index = try PackFile.makeIndex(ids: ids, offsets: offsets, crcs: crcs, packChecksum: checksum)
-        try DurableFile.write(index, to: temporaryIndex, mode: 0o444, exclusive: true)
-        let stem = folder + "/pack-" + Hex.string(checksum)
-        try DurableFile.rename(temporaryPack, to: stem + ".pack")
-        try DurableFile.rename(temporaryIndex, to: stem + ".idx")
-        try DurableFile.syncFolder(folder)
+            guard ids.count == unique.count else {
+                throw GitError(code: .failed, function: "concatenatePacks", message: "wrote \(ids.count) objects, the header says \(unique.count)")
+            }
+            return try output.finish()
+        }, makeIndex: { checksum in
+            try PackFile.makeIndex(ids: ids, offsets: offsets, crcs: crcs, packChecksum: checksum)
+        })
         return (stem, ids.count)
     }
 
@@ -177,10 +168,6 @@ struct PackConcatenation {
             entries.sort { $0.offset < $1.offset }
             return Source(packPath: stem + ".pack", packSize: packSize, entries: entries)
         }
-    }
-
-    private static func appendBigEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
-        withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
     }
 }
 

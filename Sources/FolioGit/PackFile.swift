@@ -30,8 +30,6 @@ struct PackFile {
 
     private(set) var pack: [UInt8] = []
     private(set) var index: [UInt8] = []
-    /// The pack's SHA-1 trailer in hex: git names the pack and index files after it.
-    private(set) var checksum = ""
 
     init(objects: [Object]) throws {
         // Newest first, so a delta's base (the next newer version) is always written before it.
@@ -74,14 +72,23 @@ struct PackFile {
         }
         let trailer = try Digest.sha1(pack)
         pack.append(contentsOf: trailer)
-        checksum = Hex.string(trailer)
         index = try PackFile.makeIndex(ids: objects.map(\.id), offsets: offsets, crcs: crcs, packChecksum: trailer)
     }
 
-    /// Writes the pack and its index into `folder` durably: each file fsynced, the pack renamed into
-    /// place before its index (a reader that finds the index finds the pack), then the folder fsynced.
+    /// Writes the pack and its index into `folder` durably (see `install`).
     func write(into folder: String) throws {
-        let stem = folder + "/pack-" + checksum
+        _ = try PackFile.install(into: folder, writePack: { path in
+            try DurableFile.write(pack, to: path, mode: 0o444, exclusive: true)
+            return Array(pack.suffix(20))
+        }, makeIndex: { _ in index })
+    }
+
+    /// Puts a pack and its index in place durably: each written under a fresh temporary name (read-only,
+    /// like git's own pack files) and fsynced, the pack renamed into place before its index (a reader
+    /// that finds the index finds the pack), then the folder fsynced. `writePack` writes the pack to the
+    /// path it is given and returns its SHA-1 trailer, which names both files and goes into the index
+    /// `makeIndex` makes. Returns the path of both without the extension.
+    static func install(into folder: String, writePack: (String) throws -> [UInt8], makeIndex: ([UInt8]) throws -> [UInt8]) throws -> String {
         let token = UUID().uuidString
         let temporaryPack = folder + "/tmp_pack_" + token
         let temporaryIndex = folder + "/tmp_idx_" + token
@@ -89,12 +96,13 @@ struct PackFile {
             unlink(temporaryPack)
             unlink(temporaryIndex)
         }
-        // Read-only like git's own pack files; the names are fresh, so nothing else can hold them.
-        try DurableFile.write(pack, to: temporaryPack, mode: 0o444, exclusive: true)
-        try DurableFile.write(index, to: temporaryIndex, mode: 0o444, exclusive: true)
+        let checksum = try writePack(temporaryPack)
+        try DurableFile.write(try makeIndex(checksum), to: temporaryIndex, mode: 0o444, exclusive: true)
+        let stem = folder + "/pack-" + Hex.string(checksum)
         try DurableFile.rename(temporaryPack, to: stem + ".pack")
         try DurableFile.rename(temporaryIndex, to: stem + ".idx")
         try DurableFile.syncFolder(folder)
+        return stem
     }
 
     // MARK: - Encoding
@@ -234,7 +242,7 @@ struct PackFile {
         return out
     }
 
-    private static func appendBigEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+    static func appendBigEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
         withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
     }
 }
