@@ -22,8 +22,8 @@ struct PackConcatenation {
     private struct Source {
         var packPath: String
         var packSize: Int
-        /// Sorted by offset.
-        var entries: [(offset: Int, id: ObjectID)]
+        /// Sorted by offset, with the CRC-32 the index gives each entry's bytes.
+        var entries: [(offset: Int, id: ObjectID, crc: UInt32)]
     }
 
     let folder: String
@@ -54,7 +54,7 @@ struct PackConcatenation {
                 placed[id] = output.position
                 ids.append(id)
                 offsets.append(output.position)
-                crcs.append(entry.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, uInt($0.count))) })
+                crcs.append(PackConcatenation.crc(entry))
                 try output.write(entry)
             }
 
@@ -66,6 +66,12 @@ struct PackConcatenation {
                     if placed[entry.id] != nil { continue }
                     let end = index + 1 < source.entries.count ? source.entries[index + 1].offset : source.packSize - 20
                     let bytes = try reader.read(entry.offset..<end)
+                    // Copied bytes are not inflated, so this is the check that they are what was written
+                    // (as git checks before reusing an entry): a damaged entry stops the roll-up, and the
+                    // packs stay as they are.
+                    guard PackConcatenation.crc(bytes) == entry.crc else {
+                        throw GitError(code: .failed, function: "concatenatePacks", message: "\(source.packPath): the entry of \(entry.id.hex) at \(entry.offset) does not match its index's CRC")
+                    }
                     let rewritten = try PackConcatenation.relocated(bytes, at: entry.offset, newOffset: output.position) { baseOffset in
                         guard let found = PackConcatenation.search(byOffset, for: baseOffset), let base = placed[source.entries[found].id] else {
                             throw GitError(code: .failed, function: "concatenatePacks", message: "\(source.packPath): a delta's base at \(baseOffset) is not an entry before it")
@@ -128,6 +134,10 @@ struct PackConcatenation {
         return out
     }
 
+    private static func crc(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, uInt($0.count))) }
+    }
+
     /// The position of `offset` in the sorted `offsets`, if it is there.
     private static func search(_ offsets: [Int], for offset: Int) -> Int? {
         var low = 0, high = offsets.count
@@ -152,7 +162,7 @@ struct PackConcatenation {
             let offsetsAt = crcsAt + 4 * count
             let largeAt = offsetsAt + 4 * count
             guard raw.count >= largeAt + 40 else { throw corrupt("shorter than its \(count) objects need") }
-            var entries: [(offset: Int, id: ObjectID)] = []
+            var entries: [(offset: Int, id: ObjectID, crc: UInt32)] = []
             entries.reserveCapacity(count)
             for index in 0..<count {
                 let id = ObjectID(bytes: UnsafeRawBufferPointer(rebasing: raw[(idsAt + 20 * index)..<(idsAt + 20 * index + 20)]))
@@ -163,7 +173,7 @@ struct PackConcatenation {
                     offset = Int(UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
                 }
                 guard offset >= 12, offset < packSize - 20 else { throw corrupt("an offset lies outside the pack") }
-                entries.append((offset, id))
+                entries.append((offset, id, word(crcsAt + 4 * index)))
             }
             entries.sort { $0.offset < $1.offset }
             return Source(packPath: stem + ".pack", packSize: packSize, entries: entries)

@@ -11,8 +11,8 @@ import Foundation
 /// the common prefix and suffix, which is exact for a tree that changed one entry and for a document
 /// edited in one place. The newest version stays whole, so the reads that matter most resolve no
 /// delta. Because the ids are known, the index is written directly instead of re-reading, inflating
-/// and re-hashing every object as libgit2's indexer (built for untrusted input) would. Background
-/// consolidation later rewrites these packs with git's full delta search.
+/// and re-hashing every object as libgit2's indexer (built for untrusted input) would. The background
+/// roll-up copies these entries as they are; `folio gc` rewrites them with git's full delta search.
 struct PackFile {
     /// One object to pack: `lineage` names what it is a version of (a folder's or a file's path), so
     /// the next newer object of the same lineage can serve as its delta base.
@@ -201,7 +201,7 @@ struct PackFile {
         var written = uLongf(bound)
         let status = out.withUnsafeMutableBufferPointer { buffer in
             content.withUnsafeBufferPointer { source in
-                // The fastest level: consolidation compresses these objects again.
+                // The fastest level: the writer waits for it, and `folio gc` compresses these objects again.
                 compress2(buffer.baseAddress! + start, &written, source.baseAddress, uLong(content.count), Z_BEST_SPEED)
             }
         }

@@ -31,7 +31,13 @@ public final class RefGuard: Sendable {
 
     /// Runs `update` (which moves `reference`) holding the ref flock, after clearing what a dead writer
     /// left on that ref; `cleaned` hears about anything removed.
-    public func withRefLock<T>(_ reference: String, cleaned: (Cleanup) -> Void = { _ in }, _ update: () throws -> T) throws -> T {
+    ///
+    /// `prepare` runs first, holding the flock but not yet marked as updating: work that other Folio
+    /// writers must wait for (a contended batch built and packed), during which a foreign lock file may
+    /// appear that the mark must not claim.
+    public func withRefLock<T>(
+        _ reference: String, cleaned: (Cleanup) -> Void = { _ in }, prepare: () throws -> Void = {}, _ update: () throws -> T
+    ) throws -> T {
         try lock.lock(exclusive: true)
         defer { lock.unlock() }
         let lockFile = repositoryPath + "/" + reference + ".lock"
@@ -39,7 +45,10 @@ public final class RefGuard: Sendable {
         if lock.isMarked {
             // The previous holder of the flock died between marking and unmarking: its lock file is stale.
             if unlink(lockFile) == 0 { cleanup.removed.append((lockFile, "left by a Folio writer that died while moving the branch")) }
-        } else if access(lockFile, F_OK) == 0 {
+            try lock.mark(false)
+        }
+        try prepare()
+        if access(lockFile, F_OK) == 0 {
             cleanup.removed += try waitForForeignLock(lockFile)
         }
         if !cleanup.removed.isEmpty { cleaned(cleanup) }

@@ -41,9 +41,11 @@ public struct PendingPack: Sendable {
     /// How many objects the pack will hold.
     public var count: Int { objects.count }
 
-    /// This pack followed by `later`'s objects (created after these), as one pack.
+    /// This pack followed by `later`'s objects (created after these), as one pack. An object both hold
+    /// (a file saved back to an earlier version) is kept once: an index may not list an id twice.
     public func appending(_ later: PendingPack) -> PendingPack {
-        PendingPack(objects: objects + later.objects)
+        let held = Set(objects.map(\.id))
+        return PendingPack(objects: objects + later.objects.filter { !held.contains($0.id) })
     }
 
     /// Writes the objects as one durable pack with its index (see `PackFile`) into the repository at `path`.
@@ -57,14 +59,15 @@ extension Repository {
     /// Starts collecting new objects in memory instead of writing each as a loose, fsynced file.
     ///
     /// A save writes five or more objects (blob, trees, commit); as loose files that is one fsync each.
-    /// Collected in memory and written by `flushBatch` as one pack, a whole group of saves costs one
-    /// pack and index fsync. Objects stay readable through this handle while the batch is open.
+    /// Collected in memory, taken out (`takeBatchObjects`) and written as one pack, a whole group of
+    /// saves costs one pack and index fsync. Objects stay readable through this handle until the batch
+    /// is settled or discarded.
     ///
     /// The handle gets its own object database: the in-memory backend first, then the repository's
     /// loose objects and packs. Its pack backend does not rescan the pack folder by itself: libgit2
-    /// rescans on every write of an object it does not have yet (that is, on every new object), which
-    /// costs a directory listing per object. The batch rescans once after writing its pack instead, and
-    /// `refreshObjects()` does when another writer moved the branch.
+    /// rescans (a directory listing) whenever a lookup or a write through it misses, which for a writer
+    /// was at every new object. The batch rescans when it is settled instead, and `refreshObjects()`
+    /// does when another writer moved the branch.
     public func beginBatch() throws {
         guard batch == nil else { return }
         let objectsPath = (path as NSString).appendingPathComponent("objects")
@@ -113,7 +116,8 @@ extension Repository {
     /// modification time: a `utimes` of the loose path and a search of every pack's index, twice when
     /// the object is new (again after a refresh). A save writes five objects, and a busy repository
     /// has dozens of packs, so that was hundreds of index searches per save for objects that are new
-    /// by construction. An object the batch stores again is merely packed once more.
+    /// by construction. An object that is in a pack already is packed once more; git allows an object
+    /// in several packs, and the roll-up keeps one copy.
     func storeObject(_ bytes: UnsafeRawBufferPointer, type: git_object_t, lineage: String?) throws -> ObjectID {
         guard let start = bytes.baseAddress else {
             // libgit2 wants a non-null buffer even for an empty object (an empty tree).
@@ -136,8 +140,8 @@ extension Repository {
         return id
     }
 
-    /// Writes every object created since the last flush as one durable pack with its index (see
-    /// `PackFile`).
+    /// Writes every object created since the last take as one durable pack with its index (see
+    /// `PackFile`), then settles the batch.
     ///
     /// Call this before moving a reference to a commit in the batch, so the reference never points at
     /// objects that a crash could lose. (libgit2's own `git_mempack_dump` would add every object
@@ -171,9 +175,7 @@ extension Repository {
     public func settleBatch() throws {
         guard let batch else { return }
         try check(batch.refreshPacks(batch.pack), "git_odb_refresh")
-        try check(git_mempack_reset(batch.mempack), "git_mempack_reset")
-        batch.forget()
-        batch.heldBytes = 0
+        try discardBatch()
     }
 
     /// Drops the objects collected since the last settle, written or not (after a lost compare-and-swap,

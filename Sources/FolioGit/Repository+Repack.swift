@@ -38,7 +38,7 @@ extension Repository {
     ///
     /// Safe beside writers in this and other processes: only packs and loose objects that existed before
     /// the object listing began are removed, and every object they held — reachable or not — goes into
-    /// the new pack, so an object a concurrent save reuses (libgit2 skips writing objects that exist)
+    /// the new pack, so an object a concurrent save reuses (a loose write skips objects that exist)
     /// cannot disappear. Unreachable objects are kept; they are rare (a save that lost a race) and small.
     public func consolidatePacks(full: Bool = true, threads: UInt32 = 1) throws -> RepackResult {
         let packFolder = path + "/objects/pack"
@@ -46,19 +46,16 @@ extension Repository {
         let oldLoose = looseObjectPaths()
         let oldPacks = full ? allPacks : Repository.geometricRollUp(allPacks)
         let beforeBytes = allPacks.reduce(0) { $0 + $1.size }
+        let nothingDone = RepackResult(packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: 0, bytesBefore: beforeBytes, bytesAfter: beforeBytes)
         // One pack and no loose objects is already consolidated (unreachable objects are kept anyway).
-        guard oldPacks.count > 1 || !oldLoose.isEmpty else {
-            return RepackResult(packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: 0, bytesBefore: beforeBytes, bytesAfter: beforeBytes)
-        }
+        guard oldPacks.count > 1 || !oldLoose.isEmpty else { return nothingDone }
         // A fresh handle, so the object database lists exactly the packs that exist now.
         let repository = try Repository.open(at: path)
         let objects: Int
         let newName: String
         if full {
             (newName, objects) = try repository.repackEverything(into: packFolder, threads: threads)
-            guard objects > 0 else {
-                return RepackResult(packsBefore: allPacks.count, looseBefore: oldLoose.count, objects: 0, bytesBefore: beforeBytes, bytesAfter: beforeBytes)
-            }
+            guard objects > 0 else { return nothingDone }
         } else {
             // Only what the packs being replaced hold, and the loose objects, copied as they are.
             let looseIDs = try oldLoose.map { loose in

@@ -77,6 +77,43 @@ import FolioSupport
         try git("-C", repoPath, "fsck", "--strict", "--no-dangling")
     }
 
+    @Test func aDamagedEntryStopsTheRollUpAndLeavesThePacksAsTheyWere() throws {
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        try repository.beginBatch()
+        for index in 0..<2 {
+            _ = try repository.writeBlob(Data(String(repeating: "pack \(index) ", count: 500).utf8))
+            try repository.flushBatch()
+        }
+        let packs = try repository.packFiles()
+        #expect(packs.count == 2)
+        // One byte inside the first entry's compressed data of one pack.
+        let path = repoPath + "/objects/pack/" + packs[0].name
+        chmod(path, 0o644)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[16] ^= 0xff
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        #expect(throws: GitError.self) { try Repository.open(at: repoPath).consolidatePacks(full: false) }
+        #expect(try Repository.open(at: repoPath).packFiles().map(\.name) == packs.map(\.name), "nothing was replaced")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: repoPath + "/objects/pack").filter { $0.hasPrefix("tmp_") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func anObjectStoredAgainInAGatheredBatchIsPackedOnce() throws {
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        try repository.beginBatch()
+        let first = Data("version A".utf8)
+        _ = try repository.writeBlob(first)
+        var pending = try repository.takeBatchObjects()
+        _ = try repository.writeBlob(Data("version B".utf8))
+        _ = try repository.writeBlob(first)  // saved back to A within the same batch
+        pending = pending.appending(try repository.takeBatchObjects())
+        #expect(pending.count == 2)
+        try pending.write(toRepository: repoPath)
+        let index = try FileManager.default.contentsOfDirectory(atPath: repoPath + "/objects/pack").first { $0.hasSuffix(".idx") }!
+        try git("-C", repoPath, "verify-pack", repoPath + "/objects/pack/" + index)
+    }
+
     @Test func aDeltaWhoseDistanceChangesIsRewrittenAndACorruptOneIsRefused() throws {
         // An offset delta 200 bytes after its base, moved so that its base is 70,000 bytes back: the
         // distance takes three bytes instead of two, and the rest of the entry is unchanged.
@@ -100,5 +137,22 @@ import FolioSupport
         #expect(try PackConcatenation.relocated(blob, at: 12, newOffset: 99) { _ in 0 } == blob)
         // A distance reaching before the pack's start is corruption.
         #expect(throws: GitError.self) { try PackConcatenation.relocated(entry, at: 100, newOffset: 500) { $0 } }
+    }
+}
+
+/// The ref lock's mark says "a ref update is under way": it must not cover the work before the update.
+@Suite struct RefGuardTests {
+    let folder = TemporaryDirectory("refguard")
+
+    @Test func preparationHoldsTheLockUnmarkedAndOnlyTheUpdateIsMarked() throws {
+        let repoPath = folder.child("repo.git")
+        _ = try Repository.openOrCreateBare(at: repoPath)
+        let guardian = try RefGuard(repositoryPath: repoPath)
+        let markFile = repoPath + "/folio-ref.lock"
+        func marked() throws -> Bool { (try FileManager.default.attributesOfItem(atPath: markFile)[.size] as? NSNumber)?.intValue == 1 }
+        var duringPrepare: Bool?, duringUpdate: Bool?
+        try guardian.withRefLock("refs/heads/main", prepare: { duringPrepare = try marked() }) { duringUpdate = try marked() }
+        #expect(duringPrepare == false && duringUpdate == true)
+        #expect(try marked() == false)
     }
 }

@@ -2,12 +2,13 @@ internal import FolioGit
 import Foundation
 import Synchronization
 
-/// The second stage of the commit writer: records published batches in the catalog and answers their
-/// callers, in the order the batches reached the branch, on a thread of its own — so the writer builds
-/// and writes the next batch meanwhile instead of waiting for the catalog's transaction.
+/// The last stage of the commit writer: records published batches in the catalog and answers their
+/// callers, in the order the batches reached the branch, on a thread of its own — so the writer and
+/// the publisher go on with the next batches instead of waiting for the catalog's transaction.
 ///
-/// At most `depth` batches wait here; the writer blocks beyond that, which bounds the memory held by
-/// answered-to-be batches and keeps the catalog at most that far behind the branch.
+/// At most `depth` batches wait here; whoever hands on a batch (the publisher, or the writer for a batch
+/// that changed nothing) blocks beyond that, which bounds the memory held by answered-to-be batches and
+/// keeps the catalog at most that far behind the branch.
 final class CatalogStage: Sendable {
     /// A batch's remaining work, given the stage's own repository handle (libgit2 handles are
     /// single-threaded, and the writer keeps using its own).

@@ -39,7 +39,7 @@ struct CommitBuilder {
     }
 
     let repository: Repository
-    /// The service identity and the batch's time, shared by every commit of the batch.
+    /// The service identity and the build's time, shared by every commit it builds.
     let committer: Signature
 
     /// Applies `requests` in order on top of `tip`, one commit each.

@@ -38,8 +38,9 @@ final class CommitQueue: Sendable {
         var lost = 0
     }
 
-    /// What the writer thread works with. Held under a lock for the whole of each batch, but only ever by
-    /// that thread, so the lock is never contended: it is how the compiler knows nothing else touches it.
+    /// What the writer thread works with. Held under a lock for each wake-up of the writer (waits for the
+    /// publisher included), but only ever by that thread, so the lock is never contended: it is how the
+    /// compiler knows nothing else touches it.
     private struct WriterState {
         /// Replaced when packs were consolidated.
         var repository: Repository
@@ -96,8 +97,8 @@ final class CommitQueue: Sendable {
 
     private let writer: Mutex<WriterState>
     private let waiting = Mutex(Waiting())
-    /// Signalled once per queued request, once per finished publication and once on shutdown; the
-    /// writer thread sleeps on it.
+    /// Signalled once per request queued or put back, once per finished publication and once on
+    /// shutdown; the writer thread sleeps on it.
     private let work = DispatchSemaphore(value: 0)
     private let refGuard: RefGuard
     /// The publisher's own handle (libgit2 handles are single-threaded); used on `publishing` only.
@@ -230,12 +231,8 @@ final class CommitQueue: Sendable {
         if let inFlight = state.inFlight, inFlight.isFinished {
             requeue(collect(&state))
         }
-        let batch = waiting.withLock { waiting -> [Queued] in
-            let count = min(waiting.pending.count, max(configuration.maxBatch, 1))
-            defer { waiting.pending.removeFirst(count) }
-            return Array(waiting.pending.prefix(count))
-        }
         // Some wake-ups find nothing left: a batch takes every request waiting.
+        let batch = take(upTo: configuration.maxBatch)
         if !batch.isEmpty { write(batch, &state) }
         // Checked after the write too: the write may have taken the shutdown's wake-up while it waited.
         let (stopping, idle) = waiting.withLock { ($0.stopping, $0.pending.isEmpty) }
@@ -244,6 +241,15 @@ final class CommitQueue: Sendable {
         let retry = collect(&state)
         requeue(retry)
         return retry.isEmpty
+    }
+
+    /// Takes up to `count` requests (at least one) from the front of the queue.
+    private func take(upTo count: Int) -> [Queued] {
+        waiting.withLock { waiting in
+            let count = min(waiting.pending.count, max(count, 1))
+            defer { waiting.pending.removeFirst(count) }
+            return Array(waiting.pending.prefix(count))
+        }
     }
 
     /// Puts requests back at the front of the queue, in this order, ahead of anything queued since.
@@ -279,6 +285,7 @@ final class CommitQueue: Sendable {
         if contended { return writeHoldingTheRefLock(batch, &state) }
 
         let started = DispatchTime.now().uptimeNanoseconds
+        var buildNanos: UInt64 = 0
         var items = batch
         let base: ObjectID?
         var built: CommitBuilder.Built
@@ -296,20 +303,19 @@ final class CommitQueue: Sendable {
             }
             built = try CommitBuilder(repository: state.repository, committer: committer()).build(items.map(\.request), on: base)
             pack = try state.repository.takeBatchObjects()
+            buildNanos = DispatchTime.now().uptimeNanoseconds - started
             // Requests that arrive while the batch ahead is still being written join this one, so a
             // batch gathers what came in during a whole publication, as it would without the overlap.
             while let inFlight = state.inFlight, !inFlight.isFinished, items.count < configuration.maxBatch,
                   state.repository.batchBytes <= CommitQueue.heldBytesLimit
             {
                 work.wait()
-                let more = waiting.withLock { waiting -> [Queued] in
-                    let count = min(waiting.pending.count, configuration.maxBatch - items.count)
-                    defer { waiting.pending.removeFirst(count) }
-                    return Array(waiting.pending.prefix(count))
-                }
+                let more = take(upTo: configuration.maxBatch - items.count)
                 guard !more.isEmpty else { continue }
                 items += more
+                let buildStarted = DispatchTime.now().uptimeNanoseconds
                 let extra = try CommitBuilder(repository: state.repository, committer: committer()).build(more.map(\.request), on: built.newTip ?? base)
+                buildNanos += DispatchTime.now().uptimeNanoseconds - buildStarted
                 built.newTip = extra.newTip ?? built.newTip
                 built.records += extra.records
                 built.outcomes += extra.outcomes
@@ -321,7 +327,8 @@ final class CommitQueue: Sendable {
             let retry = state.inFlight != nil ? collect(&state) : []
             return requeue(retry + failed(items, error, &state))
         }
-        let buildMillis = CommitQueue.millis(from: started)
+        // The build's own time, without the waits for the batch ahead.
+        let buildMillis = String(format: "%.2f", Double(buildNanos) / 1e6)
 
         // Built on the tip of the batch ahead: handed on only once that tip is the branch's.
         if state.inFlight != nil {
@@ -347,38 +354,56 @@ final class CommitQueue: Sendable {
             "saves": "\(batch.count)", "lost": "\(batch.map(\.lost).max() ?? 0)",
         ])
         let repository = state.repository
+        var lastTip = state.lastTip
         var built: (base: ObjectID?, result: CommitBuilder.Built)?
-        do {
-            try refGuard.withRefLock(configuration.branchReference, cleaned: logCleanup) {
+        let outcome = moveBranch(on: repository, to: { built?.result.newTip }) {
+            try refGuard.withRefLock(configuration.branchReference, cleaned: logCleanup, prepare: {
                 let base = try repository.resolveReference(configuration.branchReference)
-                if base != state.lastTip {
+                if base != lastTip {
                     try repository.refreshObjects()
-                    state.lastTip = base
+                    lastTip = base
                 }
                 let result = try CommitBuilder(repository: repository, committer: committer()).build(batch.map(\.request), on: base)
                 let pack = try repository.takeBatchObjects()
                 built = (base, result)
-                guard let newTip = result.newTip else { return }
-                try pack.write(toRepository: repository.path)
+                if result.newTip != nil { try pack.write(toRepository: repository.path) }
+            }, {
+                guard let built, let newTip = built.result.newTip else { return }
                 try repository.updateReference(
-                    configuration.branchReference, to: newTip, expected: base, logMessage: "folio: \(result.records.count) commit(s)")
-            }
-        } catch let error as GitError where [.modified, .locked, .exists].contains(error.code) {
+                    configuration.branchReference, to: newTip, expected: built.base, logMessage: "folio: \(built.result.records.count) commit(s)")
+            })
+        }
+        state.lastTip = lastTip
+        switch outcome {
+        case .lost:
             // Moved by something that does not take Folio's ref lock (a push's receive-pack).
             return requeue(lost(batch, &state))
-        } catch {
-            // As in `publish`: an error as the ref moved may still have moved it.
-            guard let newTip = built?.result.newTip, (try? repository.resolveReference(configuration.branchReference)) == newTip else {
-                return requeue(failed(batch, error, &state))
+        case .failed(let error):
+            return requeue(failed(batch, error, &state))
+        case .published:
+            guard let built else { return }
+            if let newTip = built.result.newTip {
+                Failpoint.afterRef.hit()
+                state.lastTip = newTip
             }
+            answer(Published(base: built.base, newTip: built.result.newTip, records: built.result.records, outcomes: built.result.outcomes), waiters: batch.map(\.waiter))
+        }
+    }
+
+    /// Runs `move` (which writes a pack and compare-and-swaps the branch to `newTip()`) and says what
+    /// became of the branch. A failure as the ref moved (a reflog that could not be written, say) may
+    /// still have moved it: then the commits are on the branch and the callers must be told so.
+    private func moveBranch(on repository: Repository, to newTip: () -> ObjectID?, _ move: () throws -> Void) -> PublishOutcome {
+        do {
+            try move()
+            return .published
+        } catch let error as GitError where [.modified, .locked, .exists].contains(error.code) {
+            return .lost
+        } catch {
+            guard let newTip = newTip(), (try? repository.resolveReference(configuration.branchReference)) == newTip else { return .failed(error) }
             logger.warning("the branch moved although the update reported an error", metadata: ["error": "\(error)"])
+            return .published
         }
-        guard let built else { return }
-        if let newTip = built.result.newTip {
-            Failpoint.afterRef.hit()
-            state.lastTip = newTip
-        }
-        answer(Published(base: built.base, newTip: built.result.newTip, records: built.result.records, outcomes: built.result.outcomes), waiters: batch.map(\.waiter))
     }
 
     /// Compare-and-swaps a request loses before its batch is built holding the ref lock.
@@ -396,29 +421,24 @@ final class CommitQueue: Sendable {
         let outcome = publisher.withLock { repository -> PublishOutcome in
             let base = batch.published.base
             guard let newTip = batch.published.newTip else { return .published }
-            do {
+            return moveBranch(on: repository, to: { newTip }) {
                 // libgit2 checks that a ref's new target exists, and a handle's list of packs only ever
                 // grows: after a consolidation a fresh handle lists just the packs that exist.
-                if publisherReopenRequested.exchange(false, ordering: .acquiring) {
+                if publisherReopenRequested.load(ordering: .acquiring) {
                     repository = try Repository.open(at: repository.path)
+                    publisherReopenRequested.store(false, ordering: .releasing)
                 }
                 // A cheap look before the fsync: if the branch already moved, rebuild without writing a pack.
-                guard try repository.resolveReference(configuration.branchReference) == base else { return .lost }
+                guard try repository.resolveReference(configuration.branchReference) == base else {
+                    throw GitError(code: .modified, function: "resolveReference", message: "the branch moved")
+                }
                 try batch.pack.write(toRepository: repository.path)
                 packMillis = CommitQueue.millis(from: started)
                 try refGuard.withRefLock(configuration.branchReference, cleaned: logCleanup) {
                     try repository.updateReference(
                         configuration.branchReference, to: newTip, expected: base, logMessage: "folio: \(batch.published.records.count) commit(s)")
                 }
-            } catch let error as GitError where [.modified, .locked, .exists].contains(error.code) {
-                return .lost
-            } catch {
-                // A failure as the ref moved (a reflog that could not be written, say) may still have moved
-                // it: then the commits are on the branch and the callers must be told so.
-                guard (try? repository.resolveReference(configuration.branchReference)) == newTip else { return .failed(error) }
-                logger.warning("the branch moved although the update reported an error", metadata: ["error": "\(error)"])
             }
-            return .published
         }
         if case .published = outcome {
             Failpoint.afterRef.hit()
@@ -550,7 +570,7 @@ final class CommitQueue: Sendable {
         }
         logger.debug("group commit recorded", metadata: [
             "saves": "\(published.outcomes.count)",
-            "catalog_ms": "\(String(format: "%.2f", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6))",
+            "catalog_ms": "\(CommitQueue.millis(from: started))",
         ])
         return results
     }
@@ -575,7 +595,7 @@ final class CommitQueue: Sendable {
         }
     }
 
-    /// The service identity, stamped now: every commit of a batch shares the time.
+    /// The service identity, stamped now: every commit of one build shares the time.
     private func committer() -> Signature {
         Signature(name: configuration.committerName, email: configuration.committerEmail)
     }

@@ -10,7 +10,8 @@ final class PackMaintainer: Sendable {
     private let threshold: Int
     private let logger: Logger
     private let afterConsolidation: @Sendable () -> Void
-    /// Consolidation is CPU-heavy (git's delta search) and never urgent: it yields to saves and reads.
+    /// Consolidation reads and writes every byte of the packs it merges and is never urgent: it yields
+    /// to saves and reads.
     private let loop = BackgroundLoop(name: "folio-packs", niceness: 10)
 
     init(path: String, threshold: Int, logger: Logger, afterConsolidation: @escaping @Sendable () -> Void) {
