@@ -185,7 +185,7 @@ extension Repository {
     }
 
     private func writeTree(_ entries: [UInt8], folder: String) throws -> ObjectID {
-        try entries.withUnsafeBytes { try storeObject($0, type: GIT_OBJECT_TREE, lineage: "tree:" + folder) }
+        try entries.withUnsafeBytes { try storeObject($0, type: GIT_OBJECT_TREE, lineage: "tree:" + folder, detectCollisions: false) }
     }
 }
 

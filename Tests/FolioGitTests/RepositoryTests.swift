@@ -77,6 +77,24 @@ import FolioSupport
         #expect(throws: GitError.self) { try batched.createCommit(tree: tree, parents: [], author: alice, committer: service, message: "a\0b") }
     }
 
+    /// Trees in a batch are hashed with OpenSSL's SHA-1, not libgit2's: git must compute the same ids.
+    @Test func treesHashedInABatchHaveTheIdsGitComputes() throws {
+        let repository = try Repository.openOrCreateBare(at: repoPath)
+        try repository.beginBatch()
+        var changes = (0..<300).map { TreeChange(path: "p\($0 % 3)/prd/file-\($0).json", blob: try! repository.writeBlob(Data("f\($0)".utf8))) }
+        changes.append(TreeChange(path: "p0/implementation/implementation_plan.json", blob: try repository.writeBlob(Data("plan".utf8))))
+        let tree = try repository.updatedTree(base: nil, changes: changes)
+        let emptied = try repository.updatedTree(base: nil, changes: [])
+        try repository.flushBatch()
+        for id in [tree, emptied] {
+            let raw = try runCommand("/usr/bin/env", ["git", "-C", repoPath, "cat-file", "tree", id.hex])
+            #expect(raw.status == 0, "\(raw.stderr)")
+            let rehashed = try runCommand("/usr/bin/env", ["git", "hash-object", "-t", "tree", "--stdin"], input: raw.stdoutData)
+            #expect(rehashed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == id.hex)
+        }
+        try git("-C", repoPath, "fsck", "--strict")
+    }
+
     /// Object ids in one pack, read by git's own `show-index`.
     func objectsInPack(containing commit: ObjectID) throws -> Set<String> {
         let folder = repoPath + "/objects/pack"

@@ -8,6 +8,8 @@ public struct CommandResult: Sendable {
     public var stdout: String
     /// Standard error as text.
     public var stderr: String
+    /// Standard output as bytes (binary output, such as a raw git object).
+    public var stdoutData = Data()
 }
 
 /// Runs a program to completion, feeding `input` on stdin.
@@ -36,7 +38,8 @@ public func runCommand(_ executable: String, _ arguments: [String], input: Data?
     try inPipe.fileHandleForWriting.close()
     process.waitUntilExit()
     group.wait()
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    return CommandResult(
+        status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self), stdoutData: out)
 }
 
 /// Runs the `git` command (found on PATH) with `arguments`; returns stdout, failing loudly on a non-zero exit.
