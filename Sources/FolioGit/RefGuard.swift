@@ -46,12 +46,16 @@ public final class RefGuard: Sendable {
             // The previous holder of the flock died between marking and unmarking: its lock file is stale.
             if unlink(lockFile) == 0 { cleanup.removed.append((lockFile, "left by a Folio writer that died while moving the branch")) }
             try lock.mark(false)
-        }
-        try prepare()
-        if access(lockFile, F_OK) == 0 {
+        } else if access(lockFile, F_OK) == 0 {
             cleanup.removed += try waitForForeignLock(lockFile)
         }
         if !cleanup.removed.isEmpty { cleaned(cleanup) }
+        try prepare()
+        // A push's receive-pack does not take the flock: it may have locked the ref during `prepare`.
+        if access(lockFile, F_OK) == 0 {
+            let removed = try waitForForeignLock(lockFile)
+            if !removed.isEmpty { cleaned(Cleanup(removed: removed)) }
+        }
         try lock.mark(true)
         defer { try? lock.mark(false) }
         return try update()

@@ -139,20 +139,3 @@ import FolioSupport
         #expect(throws: GitError.self) { try PackConcatenation.relocated(entry, at: 100, newOffset: 500) { $0 } }
     }
 }
-
-/// The ref lock's mark says "a ref update is under way": it must not cover the work before the update.
-@Suite struct RefGuardTests {
-    let folder = TemporaryDirectory("refguard")
-
-    @Test func preparationHoldsTheLockUnmarkedAndOnlyTheUpdateIsMarked() throws {
-        let repoPath = folder.child("repo.git")
-        _ = try Repository.openOrCreateBare(at: repoPath)
-        let guardian = try RefGuard(repositoryPath: repoPath)
-        let markFile = repoPath + "/folio-ref.lock"
-        func marked() throws -> Bool { (try FileManager.default.attributesOfItem(atPath: markFile)[.size] as? NSNumber)?.intValue == 1 }
-        var duringPrepare: Bool?, duringUpdate: Bool?
-        try guardian.withRefLock("refs/heads/main", prepare: { duringPrepare = try marked() }) { duringUpdate = try marked() }
-        #expect(duringPrepare == false && duringUpdate == true)
-        #expect(try marked() == false)
-    }
-}

@@ -381,7 +381,10 @@ final class CommitQueue: Sendable {
         case .failed(let error):
             return requeue(failed(batch, error, &state))
         case .published:
-            guard let built else { return }
+            guard let built else {
+                // Not reached: `prepare` runs first and sets it, or the lock path did not get this far.
+                return requeue(failed(batch, StoreError(.internal, "the batch was published without being built"), &state))
+            }
             if let newTip = built.result.newTip {
                 Failpoint.afterRef.hit()
                 state.lastTip = newTip
@@ -424,9 +427,14 @@ final class CommitQueue: Sendable {
             return moveBranch(on: repository, to: { newTip }) {
                 // libgit2 checks that a ref's new target exists, and a handle's list of packs only ever
                 // grows: after a consolidation a fresh handle lists just the packs that exist.
-                if publisherReopenRequested.load(ordering: .acquiring) {
-                    repository = try Repository.open(at: repository.path)
-                    publisherReopenRequested.store(false, ordering: .releasing)
+                if publisherReopenRequested.exchange(false, ordering: .acquiring) {
+                    do {
+                        repository = try Repository.open(at: repository.path)
+                    } catch {
+                        // Asked again at the next batch.
+                        publisherReopenRequested.store(true, ordering: .releasing)
+                        throw error
+                    }
                 }
                 // A cheap look before the fsync: if the branch already moved, rebuild without writing a pack.
                 guard try repository.resolveReference(configuration.branchReference) == base else {
