@@ -127,6 +127,13 @@ final class CommitQueue: Sendable {
         var newTip: ObjectID?
         var records: [CommitRecord]
         var outcomes: [CommitBuilder.Outcome]
+
+        init(base: ObjectID?, built: CommitBuilder.Built) {
+            self.base = base
+            newTip = built.newTip
+            records = built.records
+            outcomes = built.outcomes
+        }
     }
 
     init(repositoryPath: String, catalog: any Catalog, configuration: StoreConfiguration, logger: Logger, onCommit: @escaping @Sendable () -> Void) throws {
@@ -294,12 +301,7 @@ final class CommitQueue: Sendable {
             if let inFlight = state.inFlight {
                 base = inFlight.published.newTip
             } else {
-                base = try state.repository.resolveReference(configuration.branchReference)
-                if base != state.lastTip {
-                    // Another process (or a consolidation) wrote packs this handle has not listed yet.
-                    try state.repository.refreshObjects()
-                    state.lastTip = base
-                }
+                base = try branchTip(on: state.repository, lastSeen: &state.lastTip)
             }
             built = try CommitBuilder(repository: state.repository, committer: committer()).build(items.map(\.request), on: base)
             pack = try state.repository.takeBatchObjects()
@@ -328,14 +330,14 @@ final class CommitQueue: Sendable {
             return requeue(retry + failed(items, error, &state))
         }
         // The build's own time, without the waits for the batch ahead.
-        let buildMillis = String(format: "%.2f", Double(buildNanos) / 1e6)
+        let buildMillis = CommitQueue.millis(buildNanos)
 
         // Built on the tip of the batch ahead: handed on only once that tip is the branch's.
         if state.inFlight != nil {
             let retry = collect(&state)
             guard retry.isEmpty else { return requeue(retry + items) }
         }
-        let published = Published(base: base, newTip: built.newTip, records: built.records, outcomes: built.outcomes)
+        let published = Published(base: base, built: built)
         guard built.newTip != nil else {
             // No-ops and refusals only: answered from the catalog once the batches ahead are recorded.
             return answer(published, waiters: items.map(\.waiter))
@@ -358,11 +360,7 @@ final class CommitQueue: Sendable {
         var built: (base: ObjectID?, result: CommitBuilder.Built)?
         let outcome = moveBranch(on: repository, to: { built?.result.newTip }) {
             try refGuard.withRefLock(configuration.branchReference, cleaned: logCleanup, prepare: {
-                let base = try repository.resolveReference(configuration.branchReference)
-                if base != lastTip {
-                    try repository.refreshObjects()
-                    lastTip = base
-                }
+                let base = try branchTip(on: repository, lastSeen: &lastTip)
                 let result = try CommitBuilder(repository: repository, committer: committer()).build(batch.map(\.request), on: base)
                 let pack = try repository.takeBatchObjects()
                 built = (base, result)
@@ -389,8 +387,19 @@ final class CommitQueue: Sendable {
                 Failpoint.afterRef.hit()
                 state.lastTip = newTip
             }
-            answer(Published(base: built.base, newTip: built.result.newTip, records: built.result.records, outcomes: built.result.outcomes), waiters: batch.map(\.waiter))
+            answer(Published(base: built.base, built: built.result), waiters: batch.map(\.waiter))
         }
+    }
+
+    /// The branch's tip as it is now. When it is not where this writer last saw it, another process (or
+    /// a consolidation) wrote packs the handle has not listed yet, so it lists them first.
+    private func branchTip(on repository: Repository, lastSeen: inout ObjectID?) throws -> ObjectID? {
+        let tip = try repository.resolveReference(configuration.branchReference)
+        if tip != lastSeen {
+            try repository.refreshObjects()
+            lastSeen = tip
+        }
+        return tip
     }
 
     /// Runs `move` (which writes a pack and compare-and-swaps the branch to `newTip()`) and says what
@@ -594,7 +603,11 @@ final class CommitQueue: Sendable {
     }
 
     private static func millis(from start: UInt64) -> String {
-        String(format: "%.2f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        millis(DispatchTime.now().uptimeNanoseconds - start)
+    }
+
+    private static func millis(_ nanoseconds: UInt64) -> String {
+        String(format: "%.2f", Double(nanoseconds) / 1e6)
     }
 
     private func logCleanup(_ cleanup: RefGuard.Cleanup) {
