@@ -86,14 +86,22 @@ final class MirrorWorker: Sendable {
     private func process(_ entry: OutboxEntry) -> Bool {
         do {
             let key = try FileKey(parsing: entry.fileKey)
-            let document = try catalog.document(key)
-            if let document, document.deletedAt == nil, let blob = document.blob, let commit = document.commit {
-                let data = try readers.withRepository { try $0.readBlob(blob) }
-                try mirror.put(key, envelope: data, commit: commit, author: document.updatedBy ?? "")
-            } else {
-                try mirror.remove(key)
+            var document = try catalog.document(key)
+            // Another process's worker may mirror the same file at the same time: one that read an older
+            // version can finish writing after one that wrote the newer. So after writing, the current
+            // version is read again, and written again until it is the one just written: whichever
+            // worker writes last then leaves the version that was current after its write.
+            while true {
+                if let document, document.deletedAt == nil, let blob = document.blob, let commit = document.commit {
+                    let data = try readers.withRepository { try $0.readBlob(blob) }
+                    try mirror.put(key, envelope: data, commit: commit, author: document.updatedBy ?? "")
+                } else {
+                    try mirror.remove(key)
+                }
+                let now = try catalog.document(key)
+                if now?.commit == document?.commit && now?.deletedAt == document?.deletedAt { return true }
+                document = now
             }
-            return true
         } catch {
             fail(entry, error)
             return false
