@@ -114,7 +114,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Helpers the test targets share: temp folders, running `git` and the `folio` binary.
-        .target(name: "FolioTestSupport", dependencies: ["FolioPostgres"], path: "Tests/FolioTestSupport"),
+        .target(name: "FolioTestSupport", dependencies: ["FolioPostgres", "FolioSupport"], path: "Tests/FolioTestSupport"),
         .testTarget(name: "FolioGitTests", dependencies: ["FolioGit", "FolioSupport", "FolioTestSupport"]),
         .testTarget(name: "FolioSupportTests", dependencies: ["FolioSupport"]),
         .testTarget(name: "FolioHooksTests", dependencies: ["FolioHooks", "FolioStore", "FolioSupport"]),

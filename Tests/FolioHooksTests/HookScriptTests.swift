@@ -1,3 +1,4 @@
+import FolioSupport
 @testable import FolioHooks
 import Foundation
 import XCTest
@@ -11,14 +12,13 @@ final class HookScriptTests: XCTestCase {
         XCTAssertTrue(script.contains("export FOLIO_DATABASE_URL='postgres://u:p'\\''w@h/db'\n"), script)
         XCTAssertTrue(script.hasSuffix("exec '/opt/fo lio/folio' hooks run pre-receive\n"), script)
         // The shell reads back exactly the value.
-        let result = Process()
-        result.executableURL = URL(fileURLWithPath: "/bin/sh")
-        result.arguments = ["-c", "export X=\(HookInstaller.shellQuoted("a'b \"c\" $d")); printf %s \"$X\""]
-        let pipe = Pipe()
-        result.standardOutput = pipe
-        try result.run()
-        result.waitUntilExit()
-        XCTAssertEqual(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "a'b \"c\" $d")
+        let shell = try ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", "export X=\(HookInstaller.shellQuoted("a'b \"c\" $d")); printf %s \"$X\""], environment: [:])
+        try shell.standardInput.close()
+        shell.discardStandardError()
+        let printed = shell.standardOutput.readDataToEndOfFile()
+        XCTAssertEqual(try shell.waitForExit(), .exited(0))
+        XCTAssertEqual(String(decoding: printed, as: UTF8.self), "a'b \"c\" $d")
     }
 
     func testTextconvShowsTypeMetadataAndContentLines() {

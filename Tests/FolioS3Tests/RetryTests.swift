@@ -1,3 +1,4 @@
+import FolioSupport
 import Foundation
 import Testing
 
@@ -178,32 +179,28 @@ final class RetryBehaviourTests {
 /// A Python script serving on a loopback port it prints first; it exits when this object goes
 /// away and closes the script's stdin, so no server outlives its test even if the test fails.
 final class LoopbackServer {
-    private let process = Process()
-    private let input = Pipe()
+    private let process: ChildProcess
     let port: Int
 
     init(script: String) throws {
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
+        process = try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-c", script], environment: ProcessInfo.processInfo.environment)
+        process.discardStandardError()
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = process.standardOutput.availableData
             if chunk.isEmpty { break }
             line.append(chunk)
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            try? input.fileHandleForWriting.close()
+            try? process.standardInput.close()
+            _ = try? process.waitForExit()
             throw S3Error(code: .invalidResponse, message: "test server did not print its port")
         }
         self.port = port
     }
 
     deinit {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        try? process.standardInput.close()
+        _ = try? process.waitForExit()
     }
 }

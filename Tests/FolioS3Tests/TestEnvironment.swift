@@ -1,3 +1,4 @@
+import FolioSupport
 import Foundation
 import Testing
 
@@ -54,25 +55,17 @@ enum TestEnvironment {
 
     /// Runs a command found on PATH and collects its output.
     static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = environment.merging(extra) { $1 }
-        // stderr goes to a file so a chatty child can never block on a full pipe.
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("folio-s3-test-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        let errorHandle = try FileHandle(forWritingTo: errorFile)
-        defer { try? errorHandle.close() }
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = errorHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errors = (try? Data(contentsOf: errorFile)) ?? Data()
-        return CommandResult(status: process.terminationStatus, stdout: output, stderr: String(decoding: errors, as: UTF8.self))
+        let process = try ChildProcess(executable: "/usr/bin/env", arguments: arguments, environment: environment.merging(extra) { $1 })
+        try process.standardInput.close()
+        // stderr is read beside stdout so a chatty child can never block on a full pipe.
+        nonisolated(unsafe) var errors = Data()
+        let readErrors = DispatchGroup()
+        readErrors.enter()
+        DispatchQueue.global().async { errors = process.standardError.readDataToEndOfFile(); readErrors.leave() }
+        let output = process.standardOutput.readDataToEndOfFile()
+        let termination = try process.waitForExit()
+        readErrors.wait()
+        return CommandResult(status: termination.status, stdout: output, stderr: String(decoding: errors, as: UTF8.self))
     }
 }
 

@@ -1,3 +1,4 @@
+import FolioSupport
 import FolioTestSupport
 import Foundation
 import Hummingbird
@@ -6,21 +7,16 @@ import Testing
 
 /// A running `folio serve` process, its output collected as it arrives.
 final class ServeProcess: @unchecked Sendable {
-    let process = Process()
+    let process: ChildProcess
     private let lock = NSLock()
     private var out = "", err = ""
 
     init(_ arguments: [String], environment: [String: String], directory: String) throws {
-        process.executableURL = URL(fileURLWithPath: folioExecutable)
-        process.arguments = ["serve"] + arguments
-        process.environment = ServeProcess.environment(environment)
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let outPipe = Pipe(), errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.append(handle, toError: false) }
-        errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.append(handle, toError: true) }
-        try process.run()
+        process = try ChildProcess(
+            executable: folioExecutable, arguments: ["serve"] + arguments, environment: ServeProcess.environment(environment), directory: directory)
+        try process.standardInput.close()
+        process.standardOutput.readabilityHandler = { [weak self] handle in self?.append(handle, toError: false) }
+        process.standardError.readabilityHandler = { [weak self] handle in self?.append(handle, toError: true) }
     }
 
     /// The inherited environment with every Folio setting cleared, then `overrides`, so the defaults apply.
@@ -60,7 +56,7 @@ final class ServeProcess: @unchecked Sendable {
         var started: (line: String, port: Int)?
         _ = try await eventually(timeout: timeout) {
             started = startLine
-            return started != nil || !process.isRunning
+            return started != nil || process.hasEnded
         }
         guard let started else {
             throw ServeFailure(description: "folio serve did not start within \(timeout): stdout \(stdout) stderr \(stderr)")
@@ -70,15 +66,22 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Waits for the process to end (killing it after `timeout`) and returns its exit status.
     func exitStatus(timeout: Duration = .seconds(60)) async throws -> Int32 {
-        guard try await eventually(timeout: timeout, { !process.isRunning }) else {
-            kill(process.processIdentifier, SIGKILL)
+        guard try await eventually(timeout: timeout, { process.hasEnded }) else {
+            process.send(SIGKILL)
             throw ServeFailure(description: "folio serve did not stop within \(timeout); stderr \(stderr)")
         }
-        #expect(process.terminationReason == .exit, "it exited rather than being killed by the signal")
-        return process.terminationStatus
+        let termination = try process.waitForExit()
+        guard case .exited(let status) = termination else {
+            Issue.record("it exited rather than being killed by the signal: \(termination)")
+            return termination.status
+        }
+        return status
     }
 
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    deinit {
+        process.send(SIGKILL)
+        _ = try? process.waitForExit()
+    }
 }
 
 /// `folio serve` did not start or stop when it should have.
@@ -193,11 +196,11 @@ final class Tally: @unchecked Sendable {
             try LoopbackSocket.all(port: port).filter(\.isEstablished).count >= 2 || answered.value > 0
         }
         try #require(racerArrived, "none of the large saves reached folio serve within 10 s")
-        kill(server.process.processIdentifier, SIGTERM)
+        server.process.send(SIGTERM)
         // Shutdown has begun once the server closes its listening socket and new connections are refused.
         let stoppedListening = try await eventually { try !LoopbackSocket.all(port: port).contains(where: \.isListening) }
         try #require(stoppedListening, "folio serve still accepts connections 10 s after SIGTERM; stderr: \(server.stderr)")
-        #expect(server.process.isRunning, "the server waits for the save in flight")
+        #expect(!server.process.hasEnded, "the server waits for the save in flight")
         try slow.write(body.dropFirst(20))
         let reply = slow.readAll()
         #expect(reply.hasPrefix("HTTP/1.1 201"), "the save in flight was answered: \(reply)")
@@ -223,7 +226,7 @@ final class Tally: @unchecked Sendable {
         #expect(saved.status == .created)
         let viewer = try await request(port, .post, "/api/projects/p1/prd/", json: ["content": "y", "updated_by": "a"], headers: [.authorization: "Bearer v1ew"])
         #expect(viewer.status == .forbidden)
-        kill(server.process.processIdentifier, SIGINT)
+        server.process.send(SIGINT)
         #expect(try await server.exitStatus() == 0)
     }
 
@@ -244,7 +247,7 @@ final class Tally: @unchecked Sendable {
         #expect(result.status != 0)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1 && lines.first?.hasPrefix("folio: cannot serve on 127.0.0.1:\(port):") == true, "\(result.stderr)")
-        kill(first.process.processIdentifier, SIGTERM)
+        first.process.send(SIGTERM)
         #expect(try await first.exitStatus() == 0)
     }
 }

@@ -20,15 +20,11 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("folio-zlib-\(UUID().uuidString).gz")
         defer { try? FileManager.default.removeItem(at: file) }
         try compressed.write(to: file)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["gzip", "-dc", file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && output == text)
+        let process = try ChildProcess(executable: "/usr/bin/env", arguments: ["gzip", "-dc", file.path], environment: ProcessInfo.processInfo.environment)
+        try process.standardInput.close()
+        process.discardStandardError()
+        let output = process.standardOutput.readDataToEndOfFile()
+        #expect(try process.waitForExit() == .exited(0) && output == text)
         #expect(try ZlibStream(.inflate).finish(compressed) == text)
     }
 

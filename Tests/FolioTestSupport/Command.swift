@@ -1,3 +1,4 @@
+import FolioSupport
 import Foundation
 
 /// What a finished command printed and how it exited.
@@ -14,63 +15,25 @@ public struct CommandResult: Sendable {
 
 /// Runs a program to completion, feeding `input` on stdin.
 ///
-/// Spawned with `posix_spawn` rather than Foundation's `Process`: on Linux `Process.run()` copies a
-/// whole 256-byte `d_name` out of each `/proc/self/fd` entry it reads, which can run past the end of
-/// glibc's buffer into an unmapped page (swift-corelibs-foundation PR #5472). The test suite spawns
-/// thousands of commands from a process with many descriptors open, and crashed that way once.
+/// Spawned through `ChildProcess` (posix_spawn) rather than Foundation's `Process`, whose `run()` on
+/// Linux can read past glibc's buffer while it lists `/proc/self/fd` and crash the test process.
 @discardableResult
 public func runCommand(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], directory: String? = nil) throws -> CommandResult {
     var merged = ProcessInfo.processInfo.environment
     for (name, value) in environment { merged[name] = value }
-    // Pipes whose parent ends should not leak into other children: close-on-exec, and dup2 in the
-    // child's file actions clears the flag on the copies it makes.
-    func makePipe() throws -> (read: Int32, write: Int32) {
-        var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { throw CommandFailure(message: "pipe failed: \(String(cString: strerror(errno)))") }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        return (ends[0], ends[1])
-    }
-    let stdinPipe = try makePipe(), stdoutPipe = try makePipe(), stderrPipe = try makePipe()
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, stdinPipe.read, 0)
-    posix_spawn_file_actions_adddup2(&actions, stdoutPipe.write, 1)
-    posix_spawn_file_actions_adddup2(&actions, stderrPipe.write, 2)
-    // glibc's addchdir file action is not visible to Swift: `env -C` changes directory instead.
-    let command = directory.map { ["/usr/bin/env", "-C", $0, executable] } ?? [executable]
-    let argv = (command + arguments).map { strdup($0) } + [nil]
-    let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-        for pointer in argv { free(pointer) }
-        for pointer in envp { free(pointer) }
-    }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
-    for fd in [stdinPipe.read, stdoutPipe.write, stderrPipe.write] { close(fd) }
-    guard spawned == 0 else {
-        for fd in [stdinPipe.write, stdoutPipe.read, stderrPipe.read] { close(fd) }
-        throw CommandFailure(message: "cannot start \(executable): \(String(cString: strerror(spawned)))")
-    }
+    let child = try ChildProcess(executable: executable, arguments: arguments, environment: merged, directory: directory)
     // Read both pipes while the process runs so a full pipe cannot block it.
     let group = DispatchGroup()
     nonisolated(unsafe) var out = Data(), err = Data()
     group.enter()
-    DispatchQueue.global().async { out = FileHandle(fileDescriptor: stdoutPipe.read, closeOnDealloc: true).readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async { out = child.standardOutput.readDataToEndOfFile(); group.leave() }
     group.enter()
-    DispatchQueue.global().async { err = FileHandle(fileDescriptor: stderrPipe.read, closeOnDealloc: true).readDataToEndOfFile(); group.leave() }
-    let stdin = FileHandle(fileDescriptor: stdinPipe.write, closeOnDealloc: true)
-    if let input { try? stdin.write(contentsOf: input) }
-    try stdin.close()
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 {
-        guard errno == EINTR else { throw CommandFailure(message: "waitpid failed: \(String(cString: strerror(errno)))") }
-    }
+    DispatchQueue.global().async { err = child.standardError.readDataToEndOfFile(); group.leave() }
+    if let input { try? child.standardInput.write(contentsOf: input) }
+    try child.standardInput.close()
+    let termination = try child.waitForExit()
     group.wait()
-    // Exit status as Foundation's Process reports it: the code, or the signal's number when killed.
-    let exited = status & 0x7f == 0
-    let code = exited ? (status >> 8) & 0xff : status & 0x7f
-    return CommandResult(status: code, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self), stdoutData: out)
+    return CommandResult(status: termination.status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self), stdoutData: out)
 }
 
 /// Runs the `git` command (found on PATH) with `arguments`; returns stdout, failing loudly on a non-zero exit.

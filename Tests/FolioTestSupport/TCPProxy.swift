@@ -1,3 +1,4 @@
+import FolioSupport
 import Foundation
 
 /// A TCP forwarder on 127.0.0.1 that a test can stop and start again on the same port, to take a
@@ -7,8 +8,7 @@ public final class TCPProxy: @unchecked Sendable {
     public let port: Int
     private let targetHost: String
     private let targetPort: Int
-    private var process: Process?
-    private var input: Pipe?
+    private var process: ChildProcess?
 
     /// Reserves a free port for a proxy to `targetHost:targetPort` (not started yet).
     public init(targetHost: String, targetPort: Int) throws {
@@ -50,25 +50,18 @@ public final class TCPProxy: @unchecked Sendable {
             threading.Thread(target=serve, daemon=True).start()
             sys.stdin.read()  # exits, closing every connection, when the test closes stdin or dies
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let output = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
-        _ = output.fileHandleForReading.availableData  // "ready"
+        let process = try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-c", script], environment: ProcessInfo.processInfo.environment)
+        process.discardStandardError()
+        _ = process.standardOutput.availableData  // "ready"
         self.process = process
-        self.input = input
     }
 
     /// Stops forwarding: the port refuses connections and open ones are cut.
     public func stop() {
         guard let process else { return }
-        try? input?.fileHandleForWriting.close()
+        try? process.standardInput.close()
         process.terminate()
-        process.waitUntilExit()
+        _ = try? process.waitForExit()
         self.process = nil
-        self.input = nil
     }
 }

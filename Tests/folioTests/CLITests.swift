@@ -1,3 +1,4 @@
+import FolioSupport
 import FolioStore
 import FolioTestSupport
 import Foundation
@@ -113,7 +114,7 @@ import Testing
     @Test func twoProcessesSavingAtOnceLoseNoSave() throws {
         #expect(try folio("init").status == 0)
         let perProcess = 15
-        let outputs = try (0..<2).map { writer -> (Process, Pipe) in
+        let outputs = try (0..<2).map { writer -> ChildProcess in
             // Each process is a shell loop of `folio save` calls: every save is its own process too.
             let script = """
                 for i in $(seq 1 \(perProcess)); do
@@ -121,23 +122,18 @@ import Testing
                   echo "own \(writer) $i" | "$FOLIO" save p1/prd/own\(writer).json --author w\(writer) --json | grep '"commit"' || exit 1
                 done
                 """
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", script]
             var env = ProcessInfo.processInfo.environment
             for (name, value) in environment { env[name] = value }
             env["FOLIO"] = folioExecutable
-            process.environment = env
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            return (process, pipe)
+            let process = try ChildProcess(executable: "/bin/sh", arguments: ["-c", script], environment: env)
+            try process.standardInput.close()
+            process.discardStandardError()
+            return process
         }
         var acknowledged: [String] = []
-        for (process, pipe) in outputs {
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+        for process in outputs {
+            let text = String(decoding: process.standardOutput.readDataToEndOfFile(), as: UTF8.self)
+            #expect(try process.waitForExit() == .exited(0))
             acknowledged += text.split(separator: "\n").compactMap { line in
                 line.split(separator: "\"").dropFirst(3).first.map(String.init)
             }

@@ -1,3 +1,4 @@
+import FolioSupport
 import FolioPostgres
 import FolioStore
 import FolioTestSupport
@@ -84,29 +85,28 @@ struct MigrateLegacyTests {
         #expect(try connection.query("SELECT count(*) FROM projects_projectprd WHERE s3_file_key IS NOT NULL").scalar == "0")
 
         // A run killed with SIGKILL part way through.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: folioExecutable)
         // Small batches: many group commits, so the poll below sees the run part way (a tenth of the rows)
         // long before it ends. It watches the commits themselves, by the packs their group commits write
         // (one per batch of 8): the rows' write-back can trail the commits by the whole run on a loaded
         // machine, and starting `git rev-list` at each poll was too slow to see a fast run part way.
         // The poll sleeps on its thread rather than suspending: a suspended test task waits for a free
         // thread of the shared pool, which the suite's other tests can hold for longer than the run lasts.
-        process.arguments = ["migrate-legacy", "--source", database.url, "--batch", "8"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            executable: folioExecutable, arguments: ["migrate-legacy", "--source", database.url, "--batch", "8"],
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, directory: folder.path)
+        try process.standardInput.close()
+        process.discardStandardError()
+        let output = process.standardOutput
+        DispatchQueue.global().async { _ = output.readDataToEndOfFile() }
         let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, process.isRunning {
+        while Date() < deadline, !process.hasEnded {
             let packs = (try? FileManager.default.contentsOfDirectory(atPath: folder.child("repo.git") + "/objects/pack")) ?? []
             if packs.filter({ $0.hasSuffix(".pack") }).count >= 300 / 8 { break }
             usleep(5_000)
         }
-        #expect(process.isRunning, "the run was still going when it was killed")
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        #expect(!process.hasEnded, "the run was still going when it was killed")
+        process.send(SIGKILL)
+        _ = try process.waitForExit()
         let partial = try commitCount()
         #expect(partial > 0 && partial < movable, "killed part way: \(partial) of \(movable)")
 

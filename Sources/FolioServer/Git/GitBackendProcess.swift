@@ -1,3 +1,4 @@
+import FolioSupport
 import Foundation
 import Logging
 import NIOCore
@@ -7,10 +8,7 @@ import NIOCore
 /// stream of buffers. Running git's program rather than speaking the protocol here keeps clone, fetch
 /// and push exactly as git does them, hooks included.
 final class GitBackendProcess: @unchecked Sendable {
-    private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private let errors = Pipe()
+    private let process: ChildProcess
     /// Chunks read ahead of the client at most; the reader waits for the client beyond that, so a slow
     /// clone holds a bounded amount of memory.
     /// (Made at zero and raised, because libdispatch traps when a semaphore is freed below the value it
@@ -32,14 +30,8 @@ final class GitBackendProcess: @unchecked Sendable {
         // Linux once it opens a socket; this says so here rather than relying on it.
         _ = GitBackendProcess.ignoreBrokenPipes
         self.logger = logger
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "http-backend"]
-        process.environment = environment
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let handle = errors.fileHandleForReading
+        process = try ChildProcess(executable: "/usr/bin/env", arguments: ["git", "http-backend"], environment: environment)
+        let handle = process.standardError
         let collector = stderrText
         DispatchQueue.global().async { collector.finish(handle.readDataToEndOfFile()) }
     }
@@ -50,7 +42,7 @@ final class GitBackendProcess: @unchecked Sendable {
 
     /// Copies `body` to git's standard input on a thread of its own (pipe writes block), then closes it.
     func feed<Body: AsyncSequence & Sendable>(_ body: Body) -> Task<Void, Never> where Body.Element == ByteBuffer {
-        let handle = input.fileHandleForWriting
+        let handle = process.standardInput
         return Task {
             do {
                 for try await buffer in body {
@@ -76,7 +68,7 @@ final class GitBackendProcess: @unchecked Sendable {
     func outputChunks() -> AsyncStream<ByteBuffer> {
         // The handle, not its descriptor number, goes to the reader: it keeps the descriptor open (and
         // so not reused by another connection) for as long as the reader may read it.
-        let handle = output.fileHandleForReading
+        let handle = process.standardOutput
         let semaphore = readAhead
         let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
         // Held strongly: the consumer that drops the stream may be what releases this object.
@@ -98,11 +90,17 @@ final class GitBackendProcess: @unchecked Sendable {
                 if !stopped.value { continuation.yield(ByteBuffer(bytes: bytes[0..<count])) }
             }
             continuation.finish()
-            process.waitUntilExit()
+            let status: String
+            do {
+                let termination = try process.waitForExit()
+                status = termination == .exited(0) ? "" : "\(termination)"
+            } catch {
+                status = "\(error)"
+            }
             let stderr = collector.wait()
-            if (process.terminationStatus != 0 && !stopped.value) || !stderr.isEmpty {
+            if (!status.isEmpty && !stopped.value) || !stderr.isEmpty {
                 logger.warning("git http-backend", metadata: [
-                    "status": "\(process.terminationStatus)", "stderr": "\(stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000))",
+                    "status": "\(status.isEmpty ? "exited(0)" : status)", "stderr": "\(stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000))",
                 ])
             }
             withExtendedLifetime(handle) {}
@@ -119,7 +117,7 @@ final class GitBackendProcess: @unchecked Sendable {
     /// consumer that will not come.
     func stop() {
         guard !stopped.exchange(true) else { return }
-        if process.isRunning { process.terminate() }
+        process.terminate()
         readAhead.signal()
     }
 }
