@@ -151,7 +151,9 @@ struct PackConcatenation {
     /// Reads a version 2 index: its ids and where each object starts in the pack.
     private static func source(_ stem: String) throws -> Source {
         let index = try Data(contentsOf: URL(fileURLWithPath: stem + ".idx"), options: .alwaysMapped)
-        let packSize = try (FileManager.default.attributesOfItem(atPath: stem + ".pack")[.size] as? NSNumber)?.intValue ?? 0
+        var info = stat()
+        guard stat(stem + ".pack", &info) == 0 else { throw SystemError.errno("stat", stem + ".pack") }
+        let packSize = Int(info.st_size)
         func corrupt(_ why: String) -> GitError { GitError(code: .failed, function: "concatenatePacks", message: "\(stem).idx: \(why)") }
         return try index.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Source in
             func word(_ at: Int) -> UInt32 { UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }

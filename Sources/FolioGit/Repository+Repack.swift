@@ -17,14 +17,23 @@ public struct RepackResult: Sendable, Equatable {
 }
 
 extension Repository {
-    /// The pack files (`.pack`) in the repository, with their sizes.
+    /// The pack files (`.pack`) in the repository, with their sizes. Sizes come from stat(2):
+    /// Foundation's `attributesOfItem` also lists extended attributes and looks up the owner's user and
+    /// group names in /etc/passwd and /etc/group, for each pack.
     public func packFiles() throws -> [(name: String, size: Int64)] {
         let folder = path + "/objects/pack"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasSuffix(".pack") }.sorted().map { name in
-            let size = (try? FileManager.default.attributesOfItem(atPath: folder + "/" + name)[.size] as? Int64) ?? 0
+            var info = stat()
+            let size = stat(folder + "/" + name, &info) == 0 ? Int64(info.st_size) : 0
             return (name, size)
         }
+    }
+
+    /// How many pack files the repository at `path` has, without opening it: a directory listing and
+    /// no stat of each, for the background roll-up's check after every group commit.
+    public static func packCount(inRepositoryAt path: String) -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path + "/objects/pack")) ?? []).count { $0.hasSuffix(".pack") }
     }
 
     /// Rewrites objects into one pack and removes the packs and loose objects it replaces, so reads stay

@@ -165,12 +165,18 @@ final class CatalogFixture: @unchecked Sendable {
         #expect(failed.attempts == 1 && failed.lastError == "S3 said no" && failed.nextAttemptAt == now.addingTimeInterval(60))
         #expect(try catalog.outboxDue(now: now, limit: 10).isEmpty)
         // Completing an older commit leaves a newer save's row alone.
-        try catalog.outboxCompleted(a.path, commit: Self.id(7))
+        try catalog.outboxCompleted([(a.path, Self.id(7))])
         #expect(try catalog.outboxAll().count == 1)
-        try catalog.outboxCompleted(a.path, commit: Self.id(1))
+        try catalog.outboxCompleted([(a.path, Self.id(1))])
         #expect(try catalog.outboxAll().isEmpty)
         try catalog.enqueueMirror(a.path, commit: Self.id(1), now: now)
         #expect(try catalog.outboxDue(now: now, limit: 10).map(\.attempts) == [0])
+        // Several rows complete together; a row whose commit moved on stays.
+        let b = Self.key("b"), c = Self.key("c")
+        try catalog.enqueueMirror(b.path, commit: Self.id(2), now: now)
+        try catalog.enqueueMirror(c.path, commit: Self.id(3), now: now)
+        try catalog.outboxCompleted([(a.path, Self.id(1)), (b.path, Self.id(2)), (c.path, Self.id(9))])
+        #expect(try catalog.outboxAll().map(\.fileKey) == [c.path])
     }
 
     @Test(arguments: CatalogKind.all) func legacyRowsLoadUntilSavedAndSurviveAReset(_ kind: CatalogKind) throws {

@@ -157,7 +157,7 @@ final class FailingCatalog: Catalog {
     func revisions(_ key: FileKey, limit: Int, beforeSeq: Int?) throws -> [Revision] { try inner.revisions(key, limit: limit, beforeSeq: beforeSeq) }
     func outboxDue(now: Date, limit: Int) throws -> [OutboxEntry] { try inner.outboxDue(now: now, limit: limit) }
     func outboxAll() throws -> [OutboxEntry] { try inner.outboxAll() }
-    func outboxCompleted(_ key: String, commit: ObjectID) throws { try inner.outboxCompleted(key, commit: commit) }
+    func outboxCompleted(_ entries: [(key: String, commit: ObjectID)]) throws { try inner.outboxCompleted(entries) }
     func outboxFailed(_ key: String, commit: ObjectID, error: String, nextAttemptAt: Date) throws {
         try inner.outboxFailed(key, commit: commit, error: error, nextAttemptAt: nextAttemptAt)
     }

@@ -46,8 +46,9 @@ public protocol Catalog: Sendable {
     /// Every outbox row (for status).
     func outboxAll() throws -> [OutboxEntry]
 
-    /// Removes the outbox row of `key` if it still names `commit` (a newer save keeps its own row).
-    func outboxCompleted(_ key: String, commit: ObjectID) throws
+    /// Removes the outbox row of each `key` that still names its `commit` (a newer save keeps its own
+    /// row), all in one transaction.
+    func outboxCompleted(_ entries: [(key: String, commit: ObjectID)]) throws
 
     /// Records a failed mirror attempt and when to try again.
     func outboxFailed(_ key: String, commit: ObjectID, error: String, nextAttemptAt: Date) throws

@@ -154,8 +154,14 @@ public final class PostgresCatalog: Catalog {
         try read { connection in try connection.query(CatalogSchema.selectOutboxAll).named.map(Self.outbox) }
     }
 
-    public func outboxCompleted(_ key: String, commit: ObjectID) throws {
-        try write { connection in try connection.query(numberedPlaceholders(CatalogSchema.deleteOutbox), [key, commit.hex]) }
+    public func outboxCompleted(_ entries: [(key: String, commit: ObjectID)]) throws {
+        guard !entries.isEmpty else { return }
+        let sql = numberedPlaceholders(CatalogSchema.deleteOutbox)
+        try write { connection in
+            try connection.transaction { connection in
+                for entry in entries { try connection.query(sql, [entry.key, entry.commit.hex]) }
+            }
+        }
     }
 
     public func outboxFailed(_ key: String, commit: ObjectID, error: String, nextAttemptAt: Date) throws {

@@ -203,8 +203,14 @@ public final class SQLiteCatalog: Catalog {
         try wrap { try pool.unsafeRead { db in try Row.fetchAll(db.cachedStatement(sql: CatalogSchema.selectOutboxAll)).map(Self.outbox) } }
     }
 
-    public func outboxCompleted(_ key: String, commit: ObjectID) throws {
-        try wrap { try pool.write { db in try db.cachedStatement(sql: CatalogSchema.deleteOutbox).execute(arguments: [key, commit.hex]) } }
+    public func outboxCompleted(_ entries: [(key: String, commit: ObjectID)]) throws {
+        guard !entries.isEmpty else { return }
+        try wrap {
+            try pool.write { db in
+                let statement = try db.cachedStatement(sql: CatalogSchema.deleteOutbox)
+                for entry in entries { try statement.execute(arguments: [entry.key, entry.commit.hex]) }
+            }
+        }
     }
 
     public func outboxFailed(_ key: String, commit: ObjectID, error: String, nextAttemptAt: Date) throws {

@@ -24,11 +24,18 @@ public struct LocalMirror: Mirror {
     public func put(_ key: FileKey, envelope: Data, commit: ObjectID, author: String) throws {
         let target = url(for: key)
         let folder = target.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".\(key.name).json.\(UUID().uuidString).tmp")
+        // A random part from getrandom(2): Foundation's UUID opens /dev/urandom for each one.
+        let temporary = folder.appendingPathComponent(".\(key.name).json.\(String(UInt64.random(in: .min ... .max), radix: 16)).tmp")
         do {
             // Not fsynced here: `sync()` flushes the whole round with one syncfs.
-            try DurableFile.write(envelope, to: temporary.path, sync: false)
+            do {
+                try DurableFile.write(envelope, to: temporary.path, sync: false)
+            } catch let error as SystemError where error.code == ENOENT {
+                // The folder is made only when missing: creating it for every write cost a stat of each
+                // parent and, in Foundation, a look-up of the owner's user and group names.
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                try DurableFile.write(envelope, to: temporary.path, sync: false)
+            }
             do {
                 try DurableFile.rename(temporary.path, to: target.path)
             } catch {

@@ -34,9 +34,8 @@ final class PackMaintainer: Sendable {
 
     private func consolidateIfNeeded() {
         do {
-            let repository = try Repository.open(at: path)
-            guard try repository.packFiles().count > threshold else { return }
-            _ = try consolidate(repository, full: false)
+            guard Repository.packCount(inRepositoryAt: path) > threshold else { return }
+            _ = try consolidate(try Repository.open(at: path), full: false)
         } catch {
             logger.warning("pack consolidation failed; will try again after more commits", metadata: ["error": "\(error)"])
         }
