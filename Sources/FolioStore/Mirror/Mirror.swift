@@ -22,9 +22,14 @@ public protocol Mirror: Sendable {
     /// Makes every write so far durable. The outbox forgets a write only after this returns, so a mirror
     /// may defer durability to here and pay for one flush per round of writes instead of one per file.
     func sync() throws
+    /// How many files the worker writes at once.
+    var writeConcurrency: Int { get }
 }
 
 extension Mirror {
+    /// Network-bound mirrors (S3) gain from several writes in flight.
+    public var writeConcurrency: Int { 8 }
+
     /// Mirrors whose writes are durable when they return (S3) have nothing to flush.
     public func sync() throws {}
 }

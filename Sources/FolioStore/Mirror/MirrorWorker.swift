@@ -33,10 +33,11 @@ final class MirrorWorker: Sendable {
     /// Stops the background thread after its current pass.
     func stop() { loop.stop() }
 
-    /// Processes every row that is due at `now`, `parallelism` at a time (mirror writes are network or
-    /// disk bound); returns how many were mirrored and how many failed.
+    /// Processes every row that is due at `now`, as many at a time as the mirror takes
+    /// (`writeConcurrency`); returns how many were mirrored and how many failed.
     @discardableResult
-    func drain(now: Date = Date(), parallelism: Int = 8, progress: ((Int, Int) -> Void)? = nil) -> (mirrored: Int, failed: Int) {
+    func drain(now: Date = Date(), progress: ((Int, Int) -> Void)? = nil) -> (mirrored: Int, failed: Int) {
+        let parallelism = mirror.writeConcurrency
         let counts = Mutex((mirrored: 0, failed: 0, written: [OutboxEntry]()))
         var seen = Set<String>()
         let total = progress == nil ? 0 : ((try? catalog.outboxAll().count) ?? 0)
@@ -50,19 +51,26 @@ final class MirrorWorker: Sendable {
             }
             if due.isEmpty { return counts.withLock { ($0.mirrored, $0.failed) } }
             for entry in due { seen.insert(entry.fileKey + "@" + entry.commit.hex) }
-            let slots = DispatchSemaphore(value: max(1, parallelism))
-            let group = DispatchGroup()
-            for entry in due {
-                slots.wait()
-                group.enter()
-                DispatchQueue.global().async {
-                    let ok = self.process(entry)
+            if parallelism <= 1 {
+                for entry in due {
+                    let ok = process(entry)
                     counts.withLock { if ok { $0.written.append(entry) } else { $0.failed += 1 } }
-                    slots.signal()
-                    group.leave()
                 }
+            } else {
+                let slots = DispatchSemaphore(value: parallelism)
+                let group = DispatchGroup()
+                for entry in due {
+                    slots.wait()
+                    group.enter()
+                    DispatchQueue.global().async {
+                        let ok = self.process(entry)
+                        counts.withLock { if ok { $0.written.append(entry) } else { $0.failed += 1 } }
+                        slots.signal()
+                        group.leave()
+                    }
+                }
+                group.wait()
             }
-            group.wait()
             // One flush for the whole round, then the outbox may forget what it made durable.
             let written = counts.withLock { state -> [OutboxEntry] in
                 defer { state.written.removeAll() }
