@@ -23,6 +23,10 @@ int folio_spawn_actions_chdir(void *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np((posix_spawn_file_actions_t *)actions, path);
 }
 
+int folio_spawn_actions_closefrom(void *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, from);
+}
+
 int folio_child_has_ended(int pid) {
     siginfo_t info;
     memset(&info, 0, sizeof info);

@@ -89,8 +89,7 @@ struct PackFile {
     /// path it is given and returns its SHA-1 trailer, which names both files and goes into the index
     /// `makeIndex` makes. Returns the path of both without the extension.
     static func install(into folder: String, writePack: (String) throws -> [UInt8], makeIndex: ([UInt8]) throws -> [UInt8]) throws -> String {
-        // getrandom(2), not Foundation's UUID, which opens /dev/urandom for each one.
-        let token = String(UInt64.random(in: .min ... .max), radix: 16)
+        let token = TemporaryName.token()
         let temporaryPack = folder + "/tmp_pack_" + token
         let temporaryIndex = folder + "/tmp_idx_" + token
         defer {

@@ -46,35 +46,60 @@ public final class ChildProcess: Sendable {
     /// reaches a process id the system may already have given to another process.
     private let state = Mutex(State.running)
 
-    /// Starts `executable` (a path) with `arguments` and exactly `environment`, in `directory` if given.
+    /// Starts `executable` (a path) with `arguments` and exactly `environment`, in `directory` if given,
+    /// as the leader of a process group of its own.
     public init(executable: String, arguments: [String], environment: [String: String], directory: String? = nil) throws {
-        let input = try ChildProcess.makePipe(), output = try ChildProcess.makePipe(), errors = try ChildProcess.makePipe()
+        var opened: [Int32] = []
+        func makePipe() throws -> (read: Int32, write: Int32) {
+            var ends: [Int32] = [0, 0]
+            guard folio_pipe_cloexec(&ends) == 0 else { throw SystemError.errno("pipe2", "a pipe to a child process") }
+            opened += ends
+            return (ends[0], ends[1])
+        }
+        func fail(_ function: String, _ code: Int32) -> SystemError {
+            for fd in opened { close(fd) }
+            return SystemError(function: function, message: "\(executable): \(String(cString: strerror(code)))", code: code)
+        }
+        let input: (read: Int32, write: Int32), output: (read: Int32, write: Int32), errors: (read: Int32, write: Int32)
+        do {
+            input = try makePipe()
+            output = try makePipe()
+            errors = try makePipe()
+        } catch {
+            // Out of descriptors: give back the pipes already made rather than leak them.
+            for fd in opened { close(fd) }
+            throw error
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        // dup2 clears close-on-exec on the copies it makes; the originals close at exec.
+        // dup2 clears close-on-exec on the copies it makes; the originals close at exec, and so does
+        // every other descriptor (closefrom): the server's sockets are not all close-on-exec.
         posix_spawn_file_actions_adddup2(&actions, input.read, 0)
         posix_spawn_file_actions_adddup2(&actions, output.write, 1)
         posix_spawn_file_actions_adddup2(&actions, errors.write, 2)
+        let closing = folio_spawn_actions_closefrom(&actions, 3)
+        guard closing == 0 else { throw fail("posix_spawn_file_actions_addclosefrom_np", closing) }
         if let directory {
             let added = folio_spawn_actions_chdir(&actions, directory)
-            guard added == 0 else {
-                for fd in [input.read, input.write, output.read, output.write, errors.read, errors.write] { close(fd) }
-                throw SystemError(function: "posix_spawn_file_actions_addchdir_np", message: "\(directory): \(String(cString: strerror(added)))", code: added)
-            }
+            guard added == 0 else { throw fail("posix_spawn_file_actions_addchdir_np", added) }
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         // The server ignores SIGPIPE and its threads may block signals; an ignored signal stays ignored
-        // across exec. The program starts with the defaults a shell would give it.
+        // across exec. The program starts with every signal at its default and none blocked.
         var defaults = sigset_t(), empty = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
+        sigfillset(&defaults)
+        sigdelset(&defaults, SIGKILL)
+        sigdelset(&defaults, SIGSTOP)
         sigemptyset(&empty)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        // A process group of its own: Ctrl-C on a terminal running the server is the server's to handle
+        // (it lets pushes in flight finish), not also the git programs'.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -86,19 +111,13 @@ public final class ChildProcess: Sendable {
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         for fd in [input.read, output.write, errors.write] { close(fd) }
         guard spawned == 0 else {
-            for fd in [input.write, output.read, errors.read] { close(fd) }
-            throw SystemError(function: "posix_spawn", message: "\(executable): \(String(cString: strerror(spawned)))", code: spawned)
+            opened = [input.write, output.read, errors.read]
+            throw fail("posix_spawn", spawned)
         }
         self.pid = pid
         standardInput = FileHandle(fileDescriptor: input.write, closeOnDealloc: true)
         standardOutput = FileHandle(fileDescriptor: output.read, closeOnDealloc: true)
         standardError = FileHandle(fileDescriptor: errors.read, closeOnDealloc: true)
-    }
-
-    private static func makePipe() throws -> (read: Int32, write: Int32) {
-        var ends: [Int32] = [0, 0]
-        guard folio_pipe_cloexec(&ends) == 0 else { throw SystemError.errno("pipe2", "a pipe to a child process") }
-        return (ends[0], ends[1])
     }
 
     /// Reads standard error to its end on a thread of its own and drops it, for a program whose errors
@@ -108,7 +127,8 @@ public final class ChildProcess: Sendable {
         DispatchQueue.global().async { _ = handle.readDataToEndOfFile() }
     }
 
-    /// Sends `signal`, unless the program has already been reaped.
+    /// Sends `signal` to the program (not to the children it started: a push's hooks finish their
+    /// work when the client is gone), unless it has already been reaped.
     public func send(_ signal: Int32) {
         state.withLock { state in
             if case .reaped = state { return }
@@ -137,7 +157,6 @@ public final class ChildProcess: Sendable {
     }
 
     /// Waits for the program to end, reaps it, and says how it ended; later calls give the same answer.
-    /// One thread at a time.
     public func waitForExit() throws -> Termination {
         if case .reaped(let termination) = state.withLock({ $0 }) { return termination }
         // Wait without reaping first, so the id stays this program's until the state says it ended.
@@ -146,6 +165,8 @@ public final class ChildProcess: Sendable {
             guard errno == EINTR else { throw SystemError.errno("waitid", "process \(pid)") }
         }
         return try state.withLock { state in
+            // Another thread may have reaped it meanwhile.
+            if case .reaped(let termination) = state { return termination }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 {
                 guard errno == EINTR else { throw SystemError.errno("waitpid", "process \(pid)") }

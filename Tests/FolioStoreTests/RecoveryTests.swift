@@ -69,8 +69,8 @@ import Testing
         let mirrorFolder = fixture.configuration.mediaRoot + "/projects/p1/prd/"
         try FileManager.default.createDirectory(atPath: mirrorFolder, withIntermediateDirectories: true)
         let dead = [
-            pack + "tmp_pack_" + UUID().uuidString, pack + "tmp_idx_" + UUID().uuidString, pack + "pack_git2_abcdef",
-            mirrorFolder + ".main_prd.json.\(UUID().uuidString).tmp",
+            pack + "tmp_pack_" + TemporaryName.token(), pack + "tmp_idx_" + TemporaryName.token(), pack + "pack_git2_abcdef",
+            mirrorFolder + ".main_prd.json.\(TemporaryName.token()).tmp",
         ]
         for path in dead { _ = FileManager.default.createFile(atPath: path, contents: Data("partial".utf8)) }
         // A push's own temporary pack, fresh: spared even when no other Folio process is alive.

@@ -39,8 +39,9 @@ import Testing
     }
 
     @Test func theProgramDiesOfSIGPIPEEvenWhenThisProcessIgnoresIt() throws {
-        let previous = signal(SIGPIPE, SIG_IGN)
-        defer { signal(SIGPIPE, previous) }
+        // Ignored for good, as the server has it (SwiftNIO ignores it too): putting back a default here
+        // could undo NIO's setting for the other tests in this process.
+        signal(SIGPIPE, SIG_IGN)
         // `yes` writes until its reader is gone; with SIGPIPE at its default it is ended by the signal.
         let child = try ChildProcess(executable: "/usr/bin/yes", arguments: [], environment: [:])
         try child.standardInput.close()
@@ -48,6 +49,29 @@ import Testing
         _ = child.standardOutput.readData(ofLength: 10)
         try child.standardOutput.close()
         #expect(try child.waitForExit() == .signaled(SIGPIPE))
+    }
+
+    @Test func descriptorsThatAreNotCloseOnExecStayWithThisProcess() throws {
+        // Like a socket SwiftNIO accepted: open, and not marked close-on-exec.
+        let descriptor = open("/dev/null", O_RDONLY)
+        try #require(descriptor > 2)
+        defer { close(descriptor) }
+        let child = try ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", "[ -e /proc/$$/fd/\(descriptor) ] && echo inherited || echo closed"], environment: [:])
+        try child.standardInput.close()
+        child.discardStandardError()
+        let said = String(decoding: child.standardOutput.readDataToEndOfFile(), as: UTF8.self)
+        #expect(try child.waitForExit() == .exited(0))
+        #expect(said == "closed\n")
+    }
+
+    @Test func theProgramLeadsAProcessGroupOfItsOwn() throws {
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "cut -d' ' -f5 /proc/$$/stat"], environment: [:])
+        try child.standardInput.close()
+        child.discardStandardError()
+        let group = Int32(String(decoding: child.standardOutput.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try child.waitForExit() == .exited(0))
+        #expect(group == child.pid, "not in this process's group, which a terminal's Ctrl-C reaches")
     }
 
     @Test func aMissingProgramIsAnError() {

@@ -24,4 +24,10 @@ int folio_spawn_actions_chdir(void *actions, const char *path);
 /// over a union, which Swift cannot read.
 int folio_child_has_ended(int pid);
 
+/// posix_spawn_file_actions_addclosefrom_np(actions, from): the child closes every descriptor from
+/// `from` up before it runs the program (glibc 2.34 and later, declared only under _GNU_SOURCE).
+/// Sockets SwiftNIO opens are not close-on-exec; without this a child would hold the server's
+/// listening socket and its clients' connections open.
+int folio_spawn_actions_closefrom(void *actions, int from);
+
 #endif

@@ -154,12 +154,20 @@ public final class PostgresCatalog: Catalog {
         try read { connection in try connection.query(CatalogSchema.selectOutboxAll).named.map(Self.outbox) }
     }
 
+    /// One statement per 500 rows, under the writers' advisory lock: a group commit's `apply` upserts
+    /// outbox rows too, and two transactions locking the same rows in different orders would deadlock.
     public func outboxCompleted(_ entries: [(key: String, commit: ObjectID)]) throws {
         guard !entries.isEmpty else { return }
-        let sql = numberedPlaceholders(CatalogSchema.deleteOutbox)
         try write { connection in
-            try connection.transaction { connection in
-                for entry in entries { try connection.query(sql, [entry.key, entry.commit.hex]) }
+            try connection.transaction(prologue: "SELECT pg_advisory_xact_lock(\(Self.writerLock))") { connection in
+                for start in stride(from: 0, to: entries.count, by: 500) {
+                    let chunk = entries[start..<min(start + 500, entries.count)]
+                    let rows = chunk.indices.map { "($\(2 * ($0 - start) + 1), $\(2 * ($0 - start) + 2))" }.joined(separator: ", ")
+                    try connection.query(
+                        "DELETE FROM mirror_outbox AS o USING (VALUES \(rows)) AS done (file_key, commit_id) "
+                            + "WHERE o.file_key = done.file_key AND o.commit_id = done.commit_id",
+                        chunk.flatMap { [$0.key, $0.commit.hex] })
+                }
             }
         }
     }

@@ -29,8 +29,7 @@ public struct LocalMirror: Mirror {
     public func put(_ key: FileKey, envelope: Data, commit: ObjectID, author: String) throws {
         let target = url(for: key)
         let folder = target.deletingLastPathComponent()
-        // A random part from getrandom(2): Foundation's UUID opens /dev/urandom for each one.
-        let temporary = folder.appendingPathComponent(".\(key.name).json.\(String(UInt64.random(in: .min ... .max), radix: 16)).tmp")
+        let temporary = folder.appendingPathComponent(".\(key.name).json.\(TemporaryName.token()).tmp")
         do {
             // Not fsynced here: `sync()` flushes the whole round with one syncfs.
             do {

@@ -35,7 +35,8 @@ final class Leftovers: Sendable {
         // Alone: every leftover is a dead process's. The exclusive attempt must not wait for live peers.
         let alone = (try? lease.lock(exclusive: true, wait: false)) ?? false
         defer { if alone { _ = try? lease.lock(exclusive: false) } }
-        // Folio's own temporaries (libgit2's and PackFile's, named with a UUID) have no other writer.
+        // Folio's own temporaries (libgit2's, and PackFile's with a 32-digit `TemporaryName`) have no
+        // other writer.
         let grace = alone ? 0 : Leftovers.liveWriterGrace
         var removed: [String] = []
         let packs = repositoryPath + "/objects/pack"
@@ -68,7 +69,7 @@ final class Leftovers: Sendable {
         }
     }
 
-    /// The local mirror writes `.NAME.json.UUID.tmp` beside the file it replaces.
+    /// The local mirror writes `.NAME.json.TOKEN.tmp` beside the file it replaces.
     private func removeMirrorTemporaries(under root: String, olderThan grace: TimeInterval) -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
         var removed: [String] = []
