@@ -344,10 +344,10 @@ def section_pipeline(ctx):
 
 def section_reindex(ctx):
     out = ctx.data.setdefault("reindex", {"rows": [], "baseline_commit": ctx.baseline_commit})
-    for commits in ((2_000, 10_000) if ctx.quick else (10_000, 100_000)):
-        data = ctx.fresh_dir(f"reindex-{commits}")
+    for files in ((2_000, 10_000) if ctx.quick else (10_000, 100_000)):
+        data = ctx.fresh_dir(f"reindex-{files}")
         started = time.monotonic()
-        run_bench(ctx, "reindex", ["fill", "--dir", data, "--files", str(commits), "--writers", "64", "--mirror", "none"])
+        run_bench(ctx, "reindex", ["fill", "--dir", data, "--files", str(files), "--writers", "64", "--mirror", "none"])
         fill_s = time.monotonic() - started
         repo = os.path.join(data, "folio.git")
         env = dict(store_env(data), FILE_STORAGE_TYPE="none", FOLIO_LOG_LEVEL="warning")
