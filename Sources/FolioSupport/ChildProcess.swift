@@ -45,6 +45,10 @@ public final class ChildProcess: Sendable {
     /// Signals are sent under this lock and only while the program is not reaped, so a signal never
     /// reaches a process id the system may already have given to another process.
     private let state = Mutex(State.running)
+    /// Held for the whole of a wait: a second waiter finds the answer the first stored instead of
+    /// waiting on an id the first may already have reaped. Separate from `state`, so `send` and
+    /// `hasEnded` never wait for an exit.
+    private let waiting = Mutex(())
 
     /// Starts `executable` (a path) with `arguments` and exactly `environment`, in `directory` if given,
     /// as the leader of a process group of its own.
@@ -127,8 +131,9 @@ public final class ChildProcess: Sendable {
         DispatchQueue.global().async { _ = handle.readDataToEndOfFile() }
     }
 
-    /// Sends `signal` to the program (not to the children it started: a push's hooks finish their
-    /// work when the client is gone), unless it has already been reaped.
+    /// Sends `signal` to the program only, not to its process group, unless it has already been
+    /// reaped. (`git http-backend` passes a SIGTERM on to the receive-pack it started, as it did when
+    /// it was started by Foundation's `Process`.)
     public func send(_ signal: Int32) {
         state.withLock { state in
             if case .reaped = state { return }
@@ -158,6 +163,10 @@ public final class ChildProcess: Sendable {
 
     /// Waits for the program to end, reaps it, and says how it ended; later calls give the same answer.
     public func waitForExit() throws -> Termination {
+        try waiting.withLock { _ in try waitHoldingTheWaiterLock() }
+    }
+
+    private func waitHoldingTheWaiterLock() throws -> Termination {
         if case .reaped(let termination) = state.withLock({ $0 }) { return termination }
         // Wait without reaping first, so the id stays this program's until the state says it ended.
         var info = siginfo_t()
@@ -165,8 +174,6 @@ public final class ChildProcess: Sendable {
             guard errno == EINTR else { throw SystemError.errno("waitid", "process \(pid)") }
         }
         return try state.withLock { state in
-            // Another thread may have reaped it meanwhile.
-            if case .reaped(let termination) = state { return termination }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 {
                 guard errno == EINTR else { throw SystemError.errno("waitpid", "process \(pid)") }

@@ -1,5 +1,6 @@
 import FolioSupport
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct ChildProcessTests {
@@ -72,6 +73,17 @@ import Testing
         let group = Int32(String(decoding: child.standardOutput.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(try child.waitForExit() == .exited(0))
         #expect(group == child.pid, "not in this process's group, which a terminal's Ctrl-C reaches")
+    }
+
+    @Test func twoThreadsWaitingAtOnceBothGetTheAnswer() throws {
+        let child = try ChildProcess(executable: "/bin/sleep", arguments: ["0.2"], environment: [:])
+        try child.standardInput.close()
+        let answers = Mutex<[ChildProcess.Termination?]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            let answer = try? child.waitForExit()
+            answers.withLock { $0.append(answer) }
+        }
+        #expect(answers.withLock { $0 } == Array(repeating: .exited(0), count: 4))
     }
 
     @Test func aMissingProgramIsAnError() {
