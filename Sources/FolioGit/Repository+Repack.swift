@@ -22,8 +22,7 @@ extension Repository {
     /// group names in /etc/passwd and /etc/group, for each pack.
     public func packFiles() throws -> [(name: String, size: Int64)] {
         let folder = path + "/objects/pack"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasSuffix(".pack") }.sorted().map { name in
+        return Repository.packNames(in: folder).sorted().map { name in
             var info = stat()
             let size = stat(folder + "/" + name, &info) == 0 ? Int64(info.st_size) : 0
             return (name, size)
@@ -33,7 +32,11 @@ extension Repository {
     /// How many pack files the repository at `path` has, without opening it: a directory listing and
     /// no stat of each, for the background roll-up's check after every group commit.
     public static func packCount(inRepositoryAt path: String) -> Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path + "/objects/pack")) ?? []).count { $0.hasSuffix(".pack") }
+        packNames(in: path + "/objects/pack").count
+    }
+
+    private static func packNames(in folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".pack") }
     }
 
     /// Rewrites objects into one pack and removes the packs and loose objects it replaces, so reads stay

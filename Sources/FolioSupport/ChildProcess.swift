@@ -124,6 +124,21 @@ public final class ChildProcess: Sendable {
         standardError = FileHandle(fileDescriptor: errors.read, closeOnDealloc: true)
     }
 
+    /// Reads standard output and standard error to their ends together (standard error on a thread of
+    /// its own), so neither pipe can fill and stall the program while the other is read.
+    public func readOutputsToEnd() -> (output: Data, errors: Data) {
+        let handle = standardError
+        nonisolated(unsafe) var errors = Data()
+        let read = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            errors = handle.readDataToEndOfFile()
+            read.signal()
+        }
+        let output = standardOutput.readDataToEndOfFile()
+        read.wait()
+        return (output, errors)
+    }
+
     /// Reads standard error to its end on a thread of its own and drops it, for a program whose errors
     /// nobody reads: closing the pipe instead would end it with SIGPIPE at its first error message.
     public func discardStandardError() {

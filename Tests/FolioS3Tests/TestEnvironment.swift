@@ -57,14 +57,8 @@ enum TestEnvironment {
     static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
         let process = try ChildProcess(executable: "/usr/bin/env", arguments: arguments, environment: environment.merging(extra) { $1 })
         try process.standardInput.close()
-        // stderr is read beside stdout so a chatty child can never block on a full pipe.
-        nonisolated(unsafe) var errors = Data()
-        let readErrors = DispatchGroup()
-        readErrors.enter()
-        DispatchQueue.global().async { errors = process.standardError.readDataToEndOfFile(); readErrors.leave() }
-        let output = process.standardOutput.readDataToEndOfFile()
+        let (output, errors) = process.readOutputsToEnd()
         let termination = try process.waitForExit()
-        readErrors.wait()
         return CommandResult(status: termination.status, stdout: output, stderr: String(decoding: errors, as: UTF8.self))
     }
 }

@@ -22,17 +22,14 @@ public func runCommand(_ executable: String, _ arguments: [String], input: Data?
     var merged = ProcessInfo.processInfo.environment
     for (name, value) in environment { merged[name] = value }
     let child = try ChildProcess(executable: executable, arguments: arguments, environment: merged, directory: directory)
-    // Read both pipes while the process runs so a full pipe cannot block it.
-    let group = DispatchGroup()
-    nonisolated(unsafe) var out = Data(), err = Data()
-    group.enter()
-    DispatchQueue.global().async { out = child.standardOutput.readDataToEndOfFile(); group.leave() }
-    group.enter()
-    DispatchQueue.global().async { err = child.standardError.readDataToEndOfFile(); group.leave() }
-    if let input { try? child.standardInput.write(contentsOf: input) }
-    try child.standardInput.close()
+    // Input goes in on a thread of its own while both outputs are read, so no pipe can fill and block.
+    let stdin = child.standardInput
+    DispatchQueue.global().async {
+        if let input { try? stdin.write(contentsOf: input) }
+        try? stdin.close()
+    }
+    let (out, err) = child.readOutputsToEnd()
     let termination = try child.waitForExit()
-    group.wait()
     return CommandResult(status: termination.status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self), stdoutData: out)
 }
 

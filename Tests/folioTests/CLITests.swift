@@ -131,13 +131,8 @@ import Testing
         }
         var acknowledged: [String] = []
         for process in outputs {
-            // stderr is read beside stdout, so neither pipe can fill and stall the loop.
-            nonisolated(unsafe) var errors = Data()
-            let readErrors = DispatchGroup()
-            readErrors.enter()
-            DispatchQueue.global().async { errors = process.standardError.readDataToEndOfFile(); readErrors.leave() }
-            let text = String(decoding: process.standardOutput.readDataToEndOfFile(), as: UTF8.self)
-            readErrors.wait()
+            let (output, errors) = process.readOutputsToEnd()
+            let text = String(decoding: output, as: UTF8.self)
             #expect(try process.waitForExit() == .exited(0), "\(String(decoding: errors, as: UTF8.self))")
             acknowledged += text.split(separator: "\n").compactMap { line in
                 line.split(separator: "\"").dropFirst(3).first.map(String.init)

@@ -90,17 +90,15 @@ final class GitBackendProcess: @unchecked Sendable {
                 if !stopped.value { continuation.yield(ByteBuffer(bytes: bytes[0..<count])) }
             }
             continuation.finish()
-            let status: String
-            do {
-                let termination = try process.waitForExit()
-                status = termination == .exited(0) ? "" : "\(termination)"
-            } catch {
-                status = "\(error)"
-            }
+            let ended = Result { try process.waitForExit() }
             let stderr = collector.wait()
-            if (!status.isEmpty && !stopped.value) || !stderr.isEmpty {
+            if ((try? ended.get()) != .exited(0) && !stopped.value) || !stderr.isEmpty {
+                let status = switch ended {
+                case .success(let termination): "\(termination)"
+                case .failure(let error): "\(error)"
+                }
                 logger.warning("git http-backend", metadata: [
-                    "status": "\(status.isEmpty ? "exited(0)" : status)", "stderr": "\(stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000))",
+                    "status": "\(status)", "stderr": "\(stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000))",
                 ])
             }
             withExtendedLifetime(handle) {}

@@ -37,7 +37,6 @@ final class MirrorWorker: Sendable {
     /// (`writeConcurrency`); returns how many were mirrored and how many failed.
     @discardableResult
     func drain(now: Date = Date(), progress: ((Int, Int) -> Void)? = nil) -> (mirrored: Int, failed: Int) {
-        let parallelism = mirror.writeConcurrency
         let counts = Mutex((mirrored: 0, failed: 0, written: [OutboxEntry]()))
         var seen = Set<String>()
         let total = progress == nil ? 0 : ((try? catalog.outboxAll().count) ?? 0)
@@ -51,26 +50,19 @@ final class MirrorWorker: Sendable {
             }
             if due.isEmpty { return counts.withLock { ($0.mirrored, $0.failed) } }
             for entry in due { seen.insert(entry.fileKey + "@" + entry.commit.hex) }
-            if parallelism <= 1 {
-                for entry in due {
-                    let ok = process(entry)
+            let slots = DispatchSemaphore(value: max(1, mirror.writeConcurrency))
+            let group = DispatchGroup()
+            for entry in due {
+                slots.wait()
+                group.enter()
+                DispatchQueue.global().async {
+                    let ok = self.process(entry)
                     counts.withLock { if ok { $0.written.append(entry) } else { $0.failed += 1 } }
+                    slots.signal()
+                    group.leave()
                 }
-            } else {
-                let slots = DispatchSemaphore(value: parallelism)
-                let group = DispatchGroup()
-                for entry in due {
-                    slots.wait()
-                    group.enter()
-                    DispatchQueue.global().async {
-                        let ok = self.process(entry)
-                        counts.withLock { if ok { $0.written.append(entry) } else { $0.failed += 1 } }
-                        slots.signal()
-                        group.leave()
-                    }
-                }
-                group.wait()
             }
+            group.wait()
             // One flush for the whole round, then the outbox may forget what it made durable.
             let written = counts.withLock { state -> [OutboxEntry] in
                 defer { state.written.removeAll() }
